@@ -1,0 +1,8 @@
+package dev.maejvm.pretrain.events;
+
+/** How a run ended (the names are MLflow's run statuses). */
+public enum RunStatus {
+    FINISHED,
+    FAILED,
+    KILLED
+}
