@@ -1,0 +1,62 @@
+package dev.maejvm.vit.engine;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The few ND4J calls the layers are written in, each writing into an array that already exists
+ * (no allocation in the steady state). Nothing here is CPU-specific.
+ */
+public final class Kernels {
+    private Kernels() {}
+
+    /** Returns {@code buf} if it has this shape and type, else a new zeroed array. */
+    public static INDArray ensure(INDArray buf, DataType dataType, long... shape) {
+        if (buf != null && buf.dataType() == dataType && Arrays.equals(buf.shape(), shape)) {
+            return buf;
+        }
+        return Nd4j.create(dataType, shape);
+    }
+
+    /**
+     * c = alpha * op(a) op(b) + beta * c, for matrices [.., ..] or batches of them [B, .., ..]
+     * (the product is taken over the last two dimensions).
+     */
+    public static void matmul(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
+                              double alpha, double beta) {
+        Nd4j.exec(new Mmul(a, b, c, alpha, beta, MMulTranspose.builder()
+                .transposeA(transposeA).transposeB(transposeB).build()));
+    }
+
+    /** z[i, j] = x[i, j] * col[i]  (x, z: [M, K]; col: [M]). */
+    public static void mulColumn(INDArray x, INDArray col, INDArray z) {
+        Nd4j.exec(new BroadcastMulOp(x, col, z, 0));
+    }
+
+    /** z[i, j] = x[i, j] - col[i]. */
+    public static void subColumn(INDArray x, INDArray col, INDArray z) {
+        Nd4j.exec(new BroadcastSubOp(x, col, z, 0));
+    }
+
+    /** z[i, j] = x[i, j] * row[j]  (x, z: [M, K]; row: [K]). */
+    public static void mulRow(INDArray x, INDArray row, INDArray z) {
+        Nd4j.exec(new BroadcastMulOp(x, row, z, 1));
+    }
+
+    /** z[i, j] = x[i, j] + row[j]. */
+    public static void addRow(INDArray x, INDArray row, INDArray z) {
+        Nd4j.exec(new BroadcastAddOp(x, row, z, 1));
+    }
+
+    /** sumInto[j] += sum_i x[i, j], as a product with a ones row: ones [1, M], x [M, K], sumInto [1, K]. */
+    public static void addColumnSums(INDArray ones, INDArray x, INDArray sumInto) {
+        matmul(ones, x, sumInto, false, false, 1.0, 1.0);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.maejvm.vit.engine;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One named trainable parameter: a view into {@link ParamStore}'s flat value buffer and the
+ * matching view into its flat gradient buffer. The views exist once the store is built.
+ */
+public final class Param {
+    private final String name;
+    private final long[] shape;
+    private final Init init;
+    private final boolean weightDecay;
+    private long offset = -1;
+    private INDArray value;
+    private INDArray grad;
+
+    Param(String name, long[] shape, Init init, boolean weightDecay) {
+        this.name = name;
+        this.shape = shape.clone();
+        this.init = init;
+        this.weightDecay = weightDecay;
+    }
+
+    /** timm / official-MAE state-dict name, e.g. {@code blocks.3.attn.qkv.weight}. */
+    public String name() {
+        return name;
+    }
+
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    public long length() {
+        return Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+    }
+
+    public Init init() {
+        return init;
+    }
+
+    /** Whether AdamW decays it: weights of rank >= 2, not biases, norms, tokens (timm's rule). */
+    public boolean weightDecay() {
+        return weightDecay;
+    }
+
+    /** Offset of this parameter in the flat buffers. */
+    public long offset() {
+        return offset;
+    }
+
+    /** The value, a view into the flat parameter buffer (writes go to the store). */
+    public INDArray value() {
+        if (value == null) {
+            throw new IllegalStateException("parameter " + name + " used before its ParamStore was built");
+        }
+        return value;
+    }
+
+    /** The gradient, a view into the flat gradient buffer; backward passes add to it. */
+    public INDArray grad() {
+        if (grad == null) {
+            throw new IllegalStateException("parameter " + name + " used before its ParamStore was built");
+        }
+        return grad;
+    }
+
+    void bind(long offset, INDArray value, INDArray grad) {
+        this.offset = offset;
+        this.value = value;
+        this.grad = grad;
+    }
+
+    @Override
+    public String toString() {
+        return name + Arrays.toString(shape);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.maejvm.vit.layers;
+
+import dev.maejvm.vit.engine.Kernels;
+import dev.maejvm.vit.engine.ParamStore;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * timm's multi-head self-attention: qkv = Linear(dim, 3 dim) with bias, softmax(q k^T * scale) v
+ * per head with scale = headDim^-0.5, then proj = Linear(dim, dim).
+ */
+public final class Attention {
+    private final Linear qkv;
+    private final Linear proj;
+    private final int numHeads;
+    private final long dim;
+    private final long headDim;
+    private final double scale;
+    private int n;
+    private int t;
+    private INDArray heads;   // [3, N*H, T, hd]: q, k, v per (sample, head)
+    private INDArray q;
+    private INDArray k;
+    private INDArray v;
+    private INDArray attn;    // [N*H, T, T], softmax probabilities
+    private INDArray ctx;     // [N*H, T, hd]
+    private INDArray merged;  // [N*T, D]
+    private INDArray dHeads;  // [3, N*H, T, hd]: dq, dk, dv; dq doubles as dCtx scratch
+    private INDArray dq;
+    private INDArray dk;
+    private INDArray dv;
+    private INDArray dAttn;   // [N*H, T, T]
+    private INDArray scratch; // [N*H, T, T]
+    private INDArray rowSums; // [N*H, T]
+    private INDArray dqkv;    // [N*T, 3D]
+
+    public Attention(ParamStore store, String name, long dim, int numHeads) {
+        if (dim % numHeads != 0) {
+            throw new IllegalArgumentException(name + ": dim " + dim + " is not divisible by numHeads " + numHeads);
+        }
+        this.qkv = new Linear(store, name + ".qkv", dim, 3 * dim);
+        this.proj = new Linear(store, name + ".proj", dim, dim);
+        this.numHeads = numHeads;
+        this.dim = dim;
+        this.headDim = dim / numHeads;
+        this.scale = 1 / Math.sqrt(headDim);
+    }
+
+    /**
+     * @param x [N*T, D], rows ordered (sample, token)
+     * @return [N*T, D], owned by this layer
+     */
+    public INDArray forward(INDArray x, int n, int t) {
+        this.n = n;
+        this.t = t;
+        allocate(x.dataType());
+        INDArray qkvOut = qkv.forward(x);                                              // [N*T, 3D]
+        heads.reshape('c', 3, n, numHeads, t, headDim)
+                .assign(qkvOut.reshape('c', n, t, 3, numHeads, headDim).permute(2, 0, 3, 1, 4));
+        Kernels.matmul(q, k, attn, false, true, scale, 0.0);                          // [N*H, T, T]
+        Nd4j.exec(new SoftMax(attn, attn, 2));
+        Kernels.matmul(attn, v, ctx, false, false, 1.0, 0.0);                         // [N*H, T, hd]
+        merged.reshape('c', n, t, numHeads, headDim)
+                .assign(ctx.reshape('c', n, numHeads, t, headDim).permute(0, 2, 1, 3)); // [N, T, H, hd]
+        return proj.forward(merged);
+    }
+
+    /**
+     * @param dy [N*T, D]
+     * @return dx [N*T, D], owned by this layer
+     */
+    public INDArray backward(INDArray dy) {
+        INDArray dMerged = proj.backward(dy, true);                                    // [N*T, D]
+        INDArray dCtx = dq;                                                            // [N*H, T, hd]; dq is free until below
+        dCtx.reshape('c', n, numHeads, t, headDim)
+                .assign(dMerged.reshape('c', n, t, numHeads, headDim).permute(0, 2, 1, 3));
+        Kernels.matmul(dCtx, v, dAttn, false, true, 1.0, 0.0);                        // dP = dCtx v^T
+        Kernels.matmul(attn, dCtx, dv, true, false, 1.0, 0.0);                        // dV = P^T dCtx
+        // softmax backward: dS = P * (dP - sum_j dP * P)
+        dAttn.mul(attn, scratch);
+        scratch.sum(rowSums, 2);
+        Nd4j.exec(new BroadcastSubOp(dAttn, rowSums, dAttn, 0, 1));
+        dAttn.muli(attn);
+        Kernels.matmul(dAttn, k, dq, false, false, scale, 0.0);                       // dQ = dS k * scale
+        Kernels.matmul(dAttn, q, dk, true, false, scale, 0.0);                        // dK = dS^T q * scale
+        dqkv.reshape('c', n, t, 3, numHeads, headDim)
+                .assign(dHeads.reshape('c', 3, n, numHeads, t, headDim).permute(1, 3, 0, 2, 4));
+        return qkv.backward(dqkv, true);
+    }
+
+    private void allocate(org.nd4j.linalg.api.buffer.DataType dt) {
+        long bh = (long) n * numHeads;
+        INDArray newHeads = Kernels.ensure(heads, dt, 3, bh, t, headDim);
+        if (newHeads != heads) {
+            heads = newHeads;
+            q = heads.get(NDArrayIndex.point(0));
+            k = heads.get(NDArrayIndex.point(1));
+            v = heads.get(NDArrayIndex.point(2));
+        }
+        attn = Kernels.ensure(attn, dt, bh, t, t);
+        scratch = Kernels.ensure(scratch, dt, bh, t, t);
+        dAttn = Kernels.ensure(dAttn, dt, bh, t, t);
+        rowSums = Kernels.ensure(rowSums, dt, bh, t);
+        ctx = Kernels.ensure(ctx, dt, bh, t, headDim);
+        merged = Kernels.ensure(merged, dt, (long) n * t, dim);
+        INDArray newDHeads = Kernels.ensure(dHeads, dt, 3, bh, t, headDim);
+        if (newDHeads != dHeads) {
+            dHeads = newDHeads;
+            dq = dHeads.get(NDArrayIndex.point(0));
+            dk = dHeads.get(NDArrayIndex.point(1));
+            dv = dHeads.get(NDArrayIndex.point(2));
+        }
+        dqkv = Kernels.ensure(dqkv, dt, (long) n * t, 3 * dim);
+    }
+}

@@ -1,0 +1,58 @@
+package dev.maejvm.vit.layers;
+
+import dev.maejvm.vit.engine.Kernels;
+import dev.maejvm.vit.engine.ParamStore;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * timm's pre-norm transformer block: x = x + attn(norm1(x)); x = x + mlp(norm2(x)).
+ * (Residual learning: each branch adds to the identity path.)
+ */
+public final class Block {
+    private final LayerNorm norm1;
+    private final Attention attn;
+    private final LayerNorm norm2;
+    private final Mlp mlp;
+    private final long dim;
+    private INDArray x1;
+    private INDArray out;
+    private INDArray dx1;
+    private INDArray dx;
+
+    /**
+     * @param name e.g. {@code blocks.3} or {@code decoder_blocks.0}
+     */
+    public Block(ParamStore store, String name, long dim, int numHeads, double mlpRatio, double eps) {
+        this.norm1 = new LayerNorm(store, name + ".norm1", dim, eps);
+        this.attn = new Attention(store, name + ".attn", dim, numHeads);
+        this.norm2 = new LayerNorm(store, name + ".norm2", dim, eps);
+        this.mlp = new Mlp(store, name + ".mlp", dim, (long) (dim * mlpRatio));
+        this.dim = dim;
+    }
+
+    /**
+     * @param x [N*T, D]
+     * @return [N*T, D], owned by this block
+     */
+    public INDArray forward(INDArray x, int n, int t) {
+        long m = x.size(0);
+        x1 = Kernels.ensure(x1, x.dataType(), m, dim);
+        out = Kernels.ensure(out, x.dataType(), m, dim);
+        x.add(attn.forward(norm1.forward(x), n, t), x1);
+        x1.add(mlp.forward(norm2.forward(x1)), out);
+        return out;
+    }
+
+    /**
+     * @param dOut [N*T, D]
+     * @return dx [N*T, D], owned by this block
+     */
+    public INDArray backward(INDArray dOut) {
+        long m = dOut.size(0);
+        dx1 = Kernels.ensure(dx1, dOut.dataType(), m, dim);
+        dx = Kernels.ensure(dx, dOut.dataType(), m, dim);
+        dOut.add(norm2.backward(mlp.backward(dOut)), dx1);
+        dx1.add(norm1.backward(attn.backward(dx1)), dx);
+        return dx;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.maejvm.vit.layers;
+
+import dev.maejvm.vit.engine.Kernels;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Exact GELU, y = x * Phi(x) with Phi(x) = (1 + erf(x / sqrt 2)) / 2, as torch.nn.GELU() (built
+ * from erf: FACTS.md found ND4J's gelu a sigmoid approximation and preciseGelu off by ~1 %).
+ */
+public final class Gelu {
+    private static final double INV_SQRT2 = 1 / Math.sqrt(2);
+    private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+    private INDArray x;
+    private INDArray cdf;
+    private INDArray y;
+    private INDArray dx;
+
+    /**
+     * @param x [M, H]
+     * @return y [M, H], owned by this layer
+     */
+    public INDArray forward(INDArray x) {
+        this.x = x;
+        cdf = Kernels.ensure(cdf, x.dataType(), x.shape());
+        y = Kernels.ensure(y, x.dataType(), x.shape());
+        x.mul(INV_SQRT2, cdf);
+        Nd4j.exec(new Erf(cdf, cdf));
+        cdf.addi(1).muli(0.5);
+        x.mul(cdf, y);
+        return y;
+    }
+
+    /** dx = dy * (Phi(x) + x * phi(x)), phi the standard normal density. */
+    public INDArray backward(INDArray dy) {
+        dx = Kernels.ensure(dx, dy.dataType(), dy.shape());
+        x.mul(x, dx);
+        dx.muli(-0.5);
+        Nd4j.exec(new Exp(dx, dx));
+        dx.muli(INV_SQRT_2PI).muli(x).addi(cdf).muli(dy);
+        return dx;
+    }
+}
