@@ -1,0 +1,115 @@
+package dev.maejvm.vit.model;
+
+import dev.maejvm.vit.engine.Init;
+import dev.maejvm.vit.engine.Kernels;
+import dev.maejvm.vit.engine.Param;
+import dev.maejvm.vit.engine.ParamStore;
+import dev.maejvm.vit.layers.Block;
+import dev.maejvm.vit.layers.LayerNorm;
+import dev.maejvm.vit.layers.Linear;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The light MAE decoder ({@code forward_decoder}): embed the latent tokens, put the shared mask
+ * token at every removed position and unshuffle to the original patch order, add the decoder's
+ * own sin-cos positions, run its blocks and norm, and predict p*p*C pixels per patch.
+ */
+public final class MaeDecoder {
+    private final MaeConfig cfg;
+    private final Linear decoderEmbed;
+    private final Param maskToken;        // [1, 1, Dd]
+    private final INDArray decoderPosEmbed; // [1 + L, Dd], fixed
+    private final Block[] decoderBlocks;
+    private final LayerNorm decoderNorm;
+    private final Linear decoderPred;
+    private int n;
+    private int seq;                      // 1 + L
+    private int[] invRows;
+    private INDArray full;                // [N*(1+L), Dd]
+    private INDArray keepCol;             // [N*(1+L)]: 1 for cls and kept tokens
+    private INDArray maskCol;             // [N*(1+L), 1]: 1 for mask tokens
+    private INDArray dEmbedded;           // [N*(1+K), Dd]
+
+    public MaeDecoder(ParamStore store, MaeConfig cfg) {
+        this.cfg = cfg;
+        ViTConfig enc = cfg.encoder();
+        int dd = cfg.decoderEmbedDim();
+        this.decoderEmbed = new Linear(store, "decoder_embed", enc.embedDim(), dd);
+        this.maskToken = store.register("mask_token", new long[] {1, 1, dd}, new Init.Normal(0.02), false);
+        this.decoderPosEmbed = SinCosPosEmbed.create(dd, enc.gridSize(), store.dataType());
+        this.decoderBlocks = new Block[cfg.decoderDepth()];
+        for (int i = 0; i < decoderBlocks.length; i++) {
+            decoderBlocks[i] = new Block(store, "decoder_blocks." + i, dd, cfg.decoderNumHeads(),
+                    enc.mlpRatio(), LayerNorm.MAE_EPS);
+        }
+        this.decoderNorm = new LayerNorm(store, "decoder_norm", dd, LayerNorm.MAE_EPS);
+        this.decoderPred = new Linear(store, "decoder_pred", dd, enc.patchDim());
+    }
+
+    /** The fixed decoder positional table [1 + L, Dd]. */
+    public INDArray posEmbed() {
+        return decoderPosEmbed;
+    }
+
+    /**
+     * @param latent [N*(1+K), D] from the encoder
+     * @return predictions [N*(1+L), p*p*C] (row 0 of each sample is the cls slot), owned by the decoder
+     */
+    public INDArray forward(INDArray latent, Masking masking) {
+        DataType dt = latent.dataType();
+        int l = masking.numPatches();
+        int keep = masking.lenKeep();
+        int dd = cfg.decoderEmbedDim();
+        n = masking.batchSize();
+        seq = 1 + l;
+        int[] rows = new int[n * seq];
+        invRows = new int[n * (1 + keep)];
+        double[] keepFlags = new double[n * seq];
+        for (int s = 0; s < n; s++) {
+            int src = s * (1 + keep);
+            rows[s * seq] = src;
+            keepFlags[s * seq] = 1;
+            invRows[src] = s * seq;
+            for (int p = 0; p < l; p++) {
+                int r = masking.idsRestore()[s][p];
+                boolean kept = r < keep;
+                rows[s * seq + 1 + p] = kept ? src + 1 + r : src;   // masked rows are overwritten below
+                keepFlags[s * seq + 1 + p] = kept ? 1 : 0;
+                if (kept) {
+                    invRows[src + 1 + r] = s * seq + 1 + p;
+                }
+            }
+        }
+        keepCol = Nd4j.create(keepFlags).castTo(dt);
+        maskCol = keepCol.rsub(1).reshape(n * seq, 1);
+        INDArray embedded = decoderEmbed.forward(latent);                    // [N*(1+K), Dd]
+        full = Kernels.ensure(full, dt, (long) n * seq, dd);
+        Nd4j.pullRows(embedded, full, 1, rows);                             // unshuffle
+        Kernels.mulColumn(full, keepCol, full);
+        Kernels.matmul(maskCol, maskToken.value().reshape(1, dd), full, false, false, 1.0, 1.0); // + mask tokens
+        full.reshape('c', n, (long) seq * dd).addiRowVector(decoderPosEmbed.reshape(1, (long) seq * dd));
+        INDArray x = full;
+        for (Block b : decoderBlocks) {
+            x = b.forward(x, n, seq);
+        }
+        return decoderPred.forward(decoderNorm.forward(x));
+    }
+
+    /**
+     * @param dPred [N*(1+L), p*p*C]
+     * @return dLatent [N*(1+K), D], owned by the decoder
+     */
+    public INDArray backward(INDArray dPred) {
+        int dd = cfg.decoderEmbedDim();
+        INDArray dx = decoderNorm.backward(decoderPred.backward(dPred, true));
+        for (int i = decoderBlocks.length - 1; i >= 0; i--) {
+            dx = decoderBlocks[i].backward(dx);
+        }
+        Kernels.matmul(maskCol, dx, maskToken.grad().reshape(1, dd), true, false, 1.0, 1.0);
+        dEmbedded = Kernels.ensure(dEmbedded, dx.dataType(), invRows.length, dd);
+        Nd4j.pullRows(dx, dEmbedded, 1, invRows);                            // shuffle back
+        return decoderEmbed.backward(dEmbedded, true);
+    }
+}

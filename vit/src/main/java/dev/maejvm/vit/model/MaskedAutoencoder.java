@@ -1,0 +1,120 @@
+package dev.maejvm.vit.model;
+
+import dev.maejvm.vit.engine.ParamStore;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * He et al., "Masked Autoencoders Are Scalable Vision Learners" (2021): mask most patches,
+ * encode the visible ones, reconstruct the pixels of the removed ones. Reads like the official
+ * {@code models_mae.py}: {@link #patchify}, {@link #randomMasking}, {@link #forwardEncoder},
+ * {@link #forwardDecoder}, {@link #forwardLoss}, composed by {@link #forward}; {@link #backward}
+ * runs them in reverse and adds d loss / d parameter to the store's gradients.
+ */
+public final class MaskedAutoencoder {
+    private final MaeConfig config;
+    private final ParamStore params;
+    private final VisionTransformer encoder;
+    private final MaeDecoder decoder;
+    private final ReconstructionLoss loss;
+
+    /** Registers the parameters in {@code params}; the caller builds the store. */
+    public MaskedAutoencoder(MaeConfig config, ParamStore params) {
+        this.config = config;
+        this.params = params;
+        this.encoder = new VisionTransformer(params, config.encoder());
+        this.decoder = new MaeDecoder(params, config);
+        this.loss = new ReconstructionLoss(config.encoder().patchSize(), config.normPixLoss());
+    }
+
+    /** A model with freshly initialised parameters (MAE's init rules, from {@code seed}). */
+    public static MaskedAutoencoder create(MaeConfig config, DataType dataType, long seed) {
+        ParamStore store = new ParamStore(dataType);
+        MaskedAutoencoder mae = new MaskedAutoencoder(config, store);
+        store.build(seed);
+        return mae;
+    }
+
+    public MaeConfig config() {
+        return config;
+    }
+
+    public ParamStore params() {
+        return params;
+    }
+
+    public VisionTransformer encoder() {
+        return encoder;
+    }
+
+    /** The fixed (non-trainable) tables, named and shaped as the official state dict. */
+    public Map<String, INDArray> buffers() {
+        Map<String, INDArray> b = new LinkedHashMap<>();
+        b.put("pos_embed", encoder.posEmbed().reshape(1, encoder.posEmbed().size(0), encoder.posEmbed().size(1)));
+        b.put("decoder_pos_embed", decoder.posEmbed().reshape(1, decoder.posEmbed().size(0), decoder.posEmbed().size(1)));
+        return b;
+    }
+
+    /** @param imgs [N, C, H, W] @return [N, L, p*p*C] */
+    public INDArray patchify(INDArray imgs) {
+        return Patches.patchify(imgs, config.encoder().patchSize(), null);
+    }
+
+    /** @param x [N, L, p*p*C] @return imgs [N, C, H, W] */
+    public INDArray unpatchify(INDArray x) {
+        return Patches.unpatchify(x, config.encoder().patchSize(), config.encoder().inChans());
+    }
+
+    public Masking randomMasking(int batchSize, double maskRatio, RandomGenerator rng) {
+        return Masking.random(batchSize, config.encoder().numPatches(), maskRatio, rng);
+    }
+
+    /** @return latent [N*(1+K), D] */
+    public INDArray forwardEncoder(INDArray imgs, Masking masking) {
+        return encoder.forward(imgs, masking);
+    }
+
+    /** @return predictions [N*(1+L), p*p*C] including the cls rows */
+    public INDArray forwardDecoder(INDArray latent, Masking masking) {
+        return decoder.forward(latent, masking);
+    }
+
+    public double forwardLoss(INDArray imgs, INDArray predFull, Masking masking) {
+        return loss.forward(imgs, predFull, masking);
+    }
+
+    /**
+     * One forward pass; keeps what {@link #backward} needs.
+     *
+     * @param imgs [N, C, H, W], of the parameters' data type
+     * @return the loss over removed patches
+     */
+    public double forward(INDArray imgs, Masking masking) {
+        if (imgs.dataType() != params.dataType()) {
+            throw new IllegalArgumentException("images are " + imgs.dataType() + " but the model is " + params.dataType());
+        }
+        INDArray latent = forwardEncoder(imgs, masking);
+        INDArray pred = forwardDecoder(latent, masking);
+        return forwardLoss(imgs, pred, masking);
+    }
+
+    /** Adds d loss / d parameter (of the last forward) to the gradients. */
+    public void backward() {
+        encoder.backward(decoder.backward(loss.backward()));
+    }
+
+    /** The last forward's prediction [N, L, p*p*C] (a copy). */
+    public INDArray prediction() {
+        INDArray p = loss.prediction();
+        return p.reshape('c', p.size(0) / config.encoder().numPatches(), config.encoder().numPatches(), p.size(1)).dup();
+    }
+
+    /** The last forward's targets [N, L, p*p*C] (normalised with normPixLoss; a copy). */
+    public INDArray targets(INDArray imgs) {
+        INDArray t = loss.targets(imgs);
+        return t.reshape('c', imgs.size(0), config.encoder().numPatches(), t.size(1)).dup();
+    }
+}

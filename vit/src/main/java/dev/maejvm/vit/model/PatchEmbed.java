@@ -1,0 +1,65 @@
+package dev.maejvm.vit.model;
+
+import dev.maejvm.vit.engine.Init;
+import dev.maejvm.vit.engine.Kernels;
+import dev.maejvm.vit.engine.Param;
+import dev.maejvm.vit.engine.ParamStore;
+import dev.maejvm.vit.layers.Linear;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * timm's PatchEmbed (a p x p convolution with stride p) as a linear map of each flattened patch.
+ * The weight is stored as timm's conv weight [D, C, p, p] and used as [D, C*p*p], so patches are
+ * flattened in (c, p, q) order here (not the (p, q, c) order of {@link Patches#patchify}).
+ * Only the kept patches are embedded: masked ones never reach the encoder.
+ */
+public final class PatchEmbed {
+    private final int patchSize;
+    private final int inChans;
+    private final int embedDim;
+    private final Linear proj;
+    private INDArray cols;   // [N*L, C*p*p]
+    private INDArray kept;   // [N*K, C*p*p]
+
+    public PatchEmbed(ParamStore store, ViTConfig cfg) {
+        this.patchSize = cfg.patchSize();
+        this.inChans = cfg.inChans();
+        this.embedDim = cfg.embedDim();
+        long fanIn = (long) inChans * patchSize * patchSize;
+        // MAE: xavier_uniform_ on the conv weight viewed as [D, C*p*p]
+        Param w = store.register("patch_embed.proj.weight", new long[] {embedDim, inChans, patchSize, patchSize},
+                new Init.XavierUniform(fanIn, embedDim), true);
+        Param b = store.register("patch_embed.proj.bias", new long[] {embedDim}, Init.ZEROS, false);
+        this.proj = new Linear(w, b, fanIn, embedDim);
+    }
+
+    /**
+     * @param imgs [N, C, H, W]
+     * @param rows the kept patches as rows of the [N*L] patch list (n * L + patch)
+     * @return tokens [N*K, D], owned by this layer
+     */
+    public INDArray forward(INDArray imgs, int[] rows) {
+        long n = imgs.size(0);
+        long grid = imgs.size(2) / patchSize;
+        if (imgs.size(1) != inChans || imgs.size(2) != imgs.size(3) || imgs.size(2) % patchSize != 0) {
+            throw new IllegalArgumentException("expected images [N, " + inChans + ", H, H] with H a multiple of "
+                    + patchSize + ", got " + java.util.Arrays.toString(imgs.shape()));
+        }
+        long colDim = (long) inChans * patchSize * patchSize;
+        cols = Kernels.ensure(cols, imgs.dataType(), n * grid * grid, colDim);
+        cols.reshape('c', n, grid, grid, inChans, patchSize, patchSize)
+                .assign(imgs.reshape('c', n, inChans, grid, patchSize, grid, patchSize).permute(0, 2, 4, 1, 3, 5));
+        if (rows.length == cols.size(0)) {
+            return proj.forward(cols);                                   // nothing masked, in order
+        }
+        kept = Kernels.ensure(kept, imgs.dataType(), rows.length, colDim);
+        Nd4j.pullRows(cols, kept, 1, rows);
+        return proj.forward(kept);
+    }
+
+    /** Accumulates the weight and bias gradients; the images need no gradient. */
+    public void backward(INDArray dTokens) {
+        proj.backward(dTokens, false);
+    }
+}

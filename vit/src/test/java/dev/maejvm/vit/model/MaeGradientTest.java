@@ -1,0 +1,39 @@
+package dev.maejvm.vit.model;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.maejvm.vit.engine.Param;
+import dev.maejvm.vit.testing.Arrays64;
+import dev.maejvm.vit.testing.GradCheck;
+import java.util.Random;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The whole MAE loss against central finite differences in float64, every parameter. */
+class MaeGradientTest {
+    private static final MaeConfig SMALL = new MaeConfig(new ViTConfig(12, 4, 2, 8, 2, 2, 4.0), 8, 1, 2, false);
+
+    @ParameterizedTest(name = "normPixLoss={0}")
+    @ValueSource(booleans = {false, true})
+    void everyParameterMatchesFiniteDifferences(boolean normPix) {
+        MaskedAutoencoder mae = MaskedAutoencoder.create(SMALL.withNormPixLoss(normPix), DataType.DOUBLE, 3);
+        Random rng = new Random(11);
+        // move every parameter off its init so biases, norms and tokens all matter
+        mae.params().values().addi(Arrays64.normal(rng, mae.params().size()).muli(0.1));
+        INDArray imgs = Arrays64.normal(rng, 3, 2, 12, 12);
+        Masking masking = mae.randomMasking(3, 0.5, new SplittableRandom(5));
+        mae.params().zeroGrads();
+        double loss = mae.forward(imgs, masking);
+        assertTrue(Double.isFinite(loss) && loss > 0, "loss " + loss);
+        mae.backward();
+        for (Param p : mae.params().params()) {
+            INDArray g = p.grad().dup();
+            assertTrue(java.util.Arrays.stream(g.data().asDouble()).allMatch(Double::isFinite),
+                    p.name() + " has a non-finite gradient");
+            GradCheck.check(p.name(), p.value(), g, () -> mae.forward(imgs, masking), 40, 17);
+        }
+    }
+}
