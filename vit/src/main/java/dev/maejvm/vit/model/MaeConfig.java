@@ -52,6 +52,8 @@ public record MaeConfig(ViTConfig encoder, int decoderEmbedDim, int decoderDepth
         Map<String, MaeConfig> m = new LinkedHashMap<>();
         // 28 x 28 gray (Fashion-MNIST): 49 patches of 4 x 4; ViT-Tiny width; small decoder.
         m.put("tiny", new MaeConfig(new ViTConfig(28, 4, 1, 192, 12, 3, 4.0), 128, 4, 4, false));
+        // A few-second model for smoke tests and trying a pipeline end to end (16 x 16 gray).
+        m.put("micro", new MaeConfig(new ViTConfig(16, 4, 1, 32, 2, 2, 4.0), 32, 1, 2, false));
         // The paper's models (mae_vit_*_dec512d8b), norm-pix targets as in its best results.
         m.put("vit-s16", new MaeConfig(new ViTConfig(224, 16, 3, 384, 12, 6, 4.0), 512, 8, 16, true));
         m.put("vit-b16", new MaeConfig(new ViTConfig(224, 16, 3, 768, 12, 12, 4.0), 512, 8, 16, true));

@@ -1,0 +1,105 @@
+package dev.maejvm.pretrain.checkpoint;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.maejvm.pretrain.optim.AdamW;
+import dev.maejvm.pretrain.train.PretrainConfig;
+import dev.maejvm.pretrain.train.TrainState;
+import dev.maejvm.vit.io.SafeTensors;
+import dev.maejvm.vit.model.MaskedAutoencoder;
+import dev.maejvm.vit.weights.StateDict;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A pretraining checkpoint: one safetensors file holding everything to continue exactly — the
+ * model ({@code model.<timm name>}), AdamW's moments ({@code optimizer.exp_avg},
+ * {@code optimizer.exp_avg_sq}, flat in parameter order) — and in its metadata the resolved
+ * config, epoch, iteration, step, seed, tracking run id, code version and data description.
+ * Written to a temporary name, synced and renamed: a crash never leaves a half-written one.
+ */
+public final class PretrainCheckpoint {
+    public static final String FORMAT = "mae-jvm-pretrain-checkpoint/1";
+    public static final String FILE_NAME = "checkpoint-last.safetensors";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a checkpoint says besides its tensors. */
+    public record Info(Map<String, String> config, TrainState state, String data, String codeVersion, String created) {}
+
+    private PretrainCheckpoint() {}
+
+    public static Path save(Path file, MaskedAutoencoder model, AdamW optimizer, PretrainConfig cfg, TrainState state,
+                            String dataDescription) throws IOException {
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        StateDict.of(model).forEach((k, v) -> tensors.put("model." + k, v));
+        tensors.put("optimizer.exp_avg", optimizer.firstMoment());
+        tensors.put("optimizer.exp_avg_sq", optimizer.secondMoment());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", FORMAT);
+        meta.put("config", JSON.writeValueAsString(cfg.flatten()));
+        meta.put("epoch", String.valueOf(state.epoch()));
+        meta.put("batch_in_epoch", String.valueOf(state.batchInEpoch()));
+        meta.put("step", String.valueOf(state.step()));
+        meta.put("optimizer_step", String.valueOf(optimizer.step()));
+        meta.put("seed", String.valueOf(cfg.seed()));
+        meta.put("run_id", state.runId() == null ? "" : state.runId());
+        meta.put("data", dataDescription == null ? "" : dataDescription);
+        meta.put("code_version", CodeVersion.get());
+        meta.put("created", Instant.now().toString());
+        SafeTensors.write(file, tensors, meta);
+        return file;
+    }
+
+    /** Reads only the metadata (config, state) of a checkpoint. */
+    public static Info info(Path file) throws IOException {
+        return info(file, SafeTensors.read(file, DataType.FLOAT).metadata());
+    }
+
+    /** Restores model and optimiser; returns the state to continue from. */
+    public static Info restore(Path file, MaskedAutoencoder model, AdamW optimizer) throws IOException {
+        SafeTensors.Contents c = SafeTensors.read(file, model.params().dataType());
+        Info info = info(file, c.metadata());
+        Map<String, INDArray> modelTensors = new LinkedHashMap<>();
+        c.tensors().forEach((k, v) -> {
+            if (k.startsWith("model.")) {
+                modelTensors.put(k.substring("model.".length()), v);
+            }
+        });
+        try {
+            StateDict.load(model.params(), model.buffers(), modelTensors, true);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+        INDArray m = c.tensors().get("optimizer.exp_avg");
+        INDArray v = c.tensors().get("optimizer.exp_avg_sq");
+        if (m == null || v == null || m.length() != model.params().size() || v.length() != model.params().size()) {
+            throw new IllegalArgumentException(file + ": optimizer state missing or not of " + model.params().size() + " values");
+        }
+        optimizer.restore(m, v, Long.parseLong(c.metadata().getOrDefault("optimizer_step", "0")));
+        return info;
+    }
+
+    /** The checkpoint in an output folder, if one is there. */
+    public static java.util.Optional<Path> find(Path outDir) {
+        Path p = outDir.resolve(FILE_NAME);
+        return Files.isRegularFile(p) ? java.util.Optional.of(p) : java.util.Optional.empty();
+    }
+
+    private static Info info(Path file, Map<String, String> meta) throws IOException {
+        if (!FORMAT.equals(meta.get("format"))) {
+            throw new IllegalArgumentException(file + ": not a pretraining checkpoint (format '" + meta.get("format")
+                    + "', expected '" + FORMAT + "')");
+        }
+        Map<String, String> config = JSON.readValue(meta.get("config"), new TypeReference<LinkedHashMap<String, String>>() {});
+        String runId = meta.getOrDefault("run_id", "");
+        TrainState state = new TrainState(Integer.parseInt(meta.get("epoch")), Integer.parseInt(meta.get("batch_in_epoch")),
+                Long.parseLong(meta.get("step")), runId.isEmpty() ? null : runId);
+        return new Info(config, state, meta.get("data"), meta.get("code_version"), meta.get("created"));
+    }
+}
