@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     description = "Masked Autoencoder pretraining and transfer of Vision Transformers on the JVM.",
     subcommands = {
         CommandLine.HelpCommand.class,
+        dev.maejvm.experiments.cli.bench.BenchCommand.class,
     })
 public final class MaeCommand implements Runnable {
 

@@ -1,0 +1,14 @@
+package dev.maejvm.experiments.cli.bench;
+
+import picocli.CommandLine.Command;
+
+/** {@code mae bench}: speed measurements (benchmarks, not tests). */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure speed: `bench model` (the pretraining step vs the gemm peak and PyTorch), `bench data`.",
+        subcommands = {ModelBenchCommand.class})
+public final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(new ModelBenchCommand()).execute();
+    }
+}

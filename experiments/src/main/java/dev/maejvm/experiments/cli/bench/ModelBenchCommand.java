@@ -1,0 +1,138 @@
+package dev.maejvm.experiments.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.maejvm.pretrain.bench.GemmPeak;
+import dev.maejvm.pretrain.bench.StepBenchmark;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Measures, in one run: the machine's gemm peak, full pretraining steps (forward, backward,
+ * AdamW) at 75 % and 0 % masking, and — where Debian's python3-torch is installed — the same
+ * model trained by PyTorch, run right after ours on the same machine. Prints images/s, GFLOP/s
+ * and its fraction of the gemm peak, peak resident memory, and the ratios.
+ */
+@Command(name = "model", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Time the MAE pretraining step against the gemm peak and PyTorch.")
+public final class ModelBenchCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--preset", defaultValue = "tiny", description = "Model preset.")
+    String preset;
+
+    @Option(names = "--batch-size", defaultValue = "128", description = "Images per step.")
+    int batch;
+
+    @Option(names = "--steps", defaultValue = "10", description = "Timed steps per measurement (the median is reported).")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first.")
+    int warmup;
+
+    @Option(names = "--torch", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Also run the PyTorch reference (needs /usr/bin/python3 with torch).")
+    boolean torch;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with Debian's torch.")
+    String python;
+
+    @Override
+    public Integer call() throws Exception {
+        System.out.printf("machine: %d cores, %s, OMP_WAIT_POLICY=%s%n", Runtime.getRuntime().availableProcessors(),
+                cpuModel(), System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
+        double peak = GemmPeak.measure(1024, 5);
+        System.out.printf("gemm peak (float32 1024^3 into a preallocated result, best of 5): %.1f GFLOP/s%n%n", peak);
+        List<StepBenchmark.Result> ours = new ArrayList<>();
+        for (double ratio : new double[] {0.75, 0.0}) {
+            StepBenchmark.Result r = StepBenchmark.run(preset, batch, ratio, warmup, steps);
+            ours.add(r);
+            print("mae-jvm", r.maskRatio(), r.imagesPerS(), r.gflopPerS(), peak, r.peakRssMib(), r.medianStepS(), r.bestStepS());
+        }
+        System.out.printf("mae-jvm: 75 %% step is %.2fx faster than 0 %% (FLOP ratio %.2fx)%n",
+                ours.get(1).medianStepS() / ours.get(0).medianStepS(),
+                dev.maejvm.vit.model.FlopCount.trainPerImage(dev.maejvm.vit.model.MaeConfig.preset(preset), 0)
+                        / dev.maejvm.vit.model.FlopCount.trainPerImage(dev.maejvm.vit.model.MaeConfig.preset(preset), 0.75));
+        if (torch) {
+            runTorch(ours, peak);
+        }
+        System.out.printf("(peak RSS is cumulative: the 0 %% figure includes everything before it)%n");
+        return 0;
+    }
+
+    private void runTorch(List<StepBenchmark.Result> ours, double peak) throws IOException, InterruptedException {
+        if (!"tiny".equals(preset)) {
+            System.out.println("\nPyTorch reference: only for the tiny preset; skipped");
+            return;
+        }
+        Path script = Files.createTempFile("torch_mae_bench", ".py");
+        try (InputStream in = ModelBenchCommand.class.getResourceAsStream("/bench/torch_mae_bench.py")) {
+            if (in == null) {
+                System.out.println("\nPyTorch reference: script not packaged; skipped");
+                return;
+            }
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+        }
+        ProcessBuilder pb = new ProcessBuilder(python, script.toString(), "--steps", String.valueOf(steps),
+                "--warmup", String.valueOf(warmup), "--batch", String.valueOf(batch));
+        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        pb.redirectErrorStream(true);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            System.out.println("\nPyTorch reference: cannot run " + python + " (" + e.getMessage() + "); skipped");
+            return;
+        }
+        System.out.println();
+        List<JsonNode> results = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("{")) {
+                    results.add(JSON.readTree(line));
+                } else if (line.contains("No module named 'torch'")) {
+                    System.out.println("PyTorch reference: no torch for " + python + " (apt-get install python3-torch); skipped");
+                }
+            }
+        }
+        p.waitFor();
+        Files.deleteIfExists(script);
+        for (JsonNode j : results) {
+            double ratio = j.get("mask_ratio").asDouble();
+            double ips = j.get("img_per_s").asDouble();
+            double gflops = dev.maejvm.vit.model.FlopCount.trainPerImage(dev.maejvm.vit.model.MaeConfig.preset(preset), ratio)
+                    * ips / 1e9;
+            print("pytorch " + j.path("torch").asText(), ratio, ips, gflops, peak, j.get("peak_rss_mb").asDouble(),
+                    j.get("step_s_median").asDouble(), j.path("step_s_best").asDouble(Double.NaN));
+            ours.stream().filter(o -> o.maskRatio() == ratio).findFirst().ifPresent(o ->
+                    System.out.printf("  mae-jvm / pytorch throughput at %.0f %% masking: %.2fx%n", ratio * 100, o.imagesPerS() / ips));
+        }
+    }
+
+    private static void print(String impl, double ratio, double ips, double gflops, double peak, double rss,
+                              double median, double best) {
+        System.out.printf("%-16s mask %3.0f %%: %7.1f img/s  %6.1f GFLOP/s (%4.1f %% of peak)  step median %.3f s best %.3f s  peak RSS %6.0f MiB%n",
+                impl, ratio * 100, ips, gflops, 100 * gflops / peak, median, best, rss);
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+}
