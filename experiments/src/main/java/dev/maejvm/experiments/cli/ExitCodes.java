@@ -11,7 +11,10 @@ public final class ExitCodes {
 
     /** Maps an exception that escaped a command to an exit status. */
     static int of(Throwable t) {
-        if (t instanceof IllegalArgumentException) {
+        if (t instanceof dev.maejvm.data.BadImageException) {
+            return BAD_DATA;
+        }
+        if (t instanceof IllegalArgumentException || t instanceof IllegalStateException) {
             return USAGE;
         }
         return FAILED;

@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
     description = "Masked Autoencoder pretraining and transfer of Vision Transformers on the JVM.",
     subcommands = {
         CommandLine.HelpCommand.class,
+        dev.maejvm.experiments.cli.pretrain.PretrainCommand.class,
+        dev.maejvm.experiments.cli.pretrain.ReconstructCommand.class,
+        dev.maejvm.experiments.cli.pretrain.ExportCommand.class,
         dev.maejvm.experiments.cli.bench.BenchCommand.class,
     })
 public final class MaeCommand implements Runnable {
@@ -37,6 +40,13 @@ public final class MaeCommand implements Runnable {
         CommandLine cl = new CommandLine(new MaeCommand());
         cl.setUsageHelpAutoWidth(true);
         cl.setExitCodeExceptionMapper(ExitCodes::of);
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            cmd.getErr().println("mae " + cmd.getCommandName() + ": error: " + ex.getMessage());
+            if (System.getenv("MAE_DEBUG") != null) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            return ExitCodes.of(ex);
+        });
         return cl;
     }
 }

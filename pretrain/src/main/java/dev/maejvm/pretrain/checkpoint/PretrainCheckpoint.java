@@ -29,13 +29,17 @@ public final class PretrainCheckpoint {
     public static final String FILE_NAME = "checkpoint-last.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What a checkpoint says besides its tensors. */
-    public record Info(Map<String, String> config, TrainState state, String data, String codeVersion, String created) {}
+    /** What a checkpoint says besides its tensors; mean/std are the input normalisation (null if unknown). */
+    public record Info(Map<String, String> config, TrainState state, String data, float[] mean, float[] std,
+                       String codeVersion, String created) {}
+
+    /** The data a model was trained on: a description and the per-channel normalisation of its inputs. */
+    public record DataInfo(String description, float[] mean, float[] std) {}
 
     private PretrainCheckpoint() {}
 
     public static Path save(Path file, MaskedAutoencoder model, AdamW optimizer, PretrainConfig cfg, TrainState state,
-                            String dataDescription) throws IOException {
+                            DataInfo data) throws IOException {
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         StateDict.of(model).forEach((k, v) -> tensors.put("model." + k, v));
         tensors.put("optimizer.exp_avg", optimizer.firstMoment());
@@ -49,7 +53,9 @@ public final class PretrainCheckpoint {
         meta.put("optimizer_step", String.valueOf(optimizer.step()));
         meta.put("seed", String.valueOf(cfg.seed()));
         meta.put("run_id", state.runId() == null ? "" : state.runId());
-        meta.put("data", dataDescription == null ? "" : dataDescription);
+        meta.put("data", data.description());
+        meta.put("data_mean", JSON.writeValueAsString(data.mean()));
+        meta.put("data_std", JSON.writeValueAsString(data.std()));
         meta.put("code_version", CodeVersion.get());
         meta.put("created", Instant.now().toString());
         SafeTensors.write(file, tensors, meta);
@@ -100,6 +106,8 @@ public final class PretrainCheckpoint {
         String runId = meta.getOrDefault("run_id", "");
         TrainState state = new TrainState(Integer.parseInt(meta.get("epoch")), Integer.parseInt(meta.get("batch_in_epoch")),
                 Long.parseLong(meta.get("step")), runId.isEmpty() ? null : runId);
-        return new Info(config, state, meta.get("data"), meta.get("code_version"), meta.get("created"));
+        float[] mean = meta.containsKey("data_mean") ? JSON.readValue(meta.get("data_mean"), float[].class) : null;
+        float[] std = meta.containsKey("data_std") ? JSON.readValue(meta.get("data_std"), float[].class) : null;
+        return new Info(config, state, meta.get("data"), mean, std, meta.get("code_version"), meta.get("created"));
     }
 }

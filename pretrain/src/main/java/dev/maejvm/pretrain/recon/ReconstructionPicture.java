@@ -17,7 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * from the normalised input space with the dataset mean and std and clipped to [0, 1].
  */
 public final class ReconstructionPicture {
-    private static final String[] TITLES = {"original", "masked", "reconstruction", "reconstruction + visible"};
+    private static final String[] TITLES = {"original", "masked", "reconstruction", "recon. + visible"};
     private static final int CAPTION = 16;
     private static final Color MASKED_GRAY = new Color(128, 128, 128);
 

@@ -81,6 +81,26 @@ public record PretrainConfig(
                 PAPER_BLR, 0, 0, 40, 0.05, 0, 0, 20);
     }
 
+    /** The inverse of {@link #flatten()} (a checkpoint's config); a missing or bad field is named. */
+    public static PretrainConfig fromFlat(Map<String, String> m) {
+        return new PretrainConfig(field(m, "preset"), Boolean.parseBoolean(field(m, "normPixLoss")),
+                Double.parseDouble(field(m, "maskRatio")), Integer.parseInt(field(m, "epochs")),
+                Long.parseLong(field(m, "maxSteps")), Integer.parseInt(field(m, "batchSize")),
+                Integer.parseInt(field(m, "accumIter")), Double.parseDouble(field(m, "blr")),
+                Double.parseDouble(field(m, "lr")), Double.parseDouble(field(m, "minLr")),
+                Double.parseDouble(field(m, "warmupEpochs")), Double.parseDouble(field(m, "weightDecay")),
+                Double.parseDouble(field(m, "clipGrad")), Long.parseLong(field(m, "seed")),
+                Integer.parseInt(field(m, "checkpointEvery")));
+    }
+
+    private static String field(Map<String, String> m, String key) {
+        String v = m.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("config field " + key + " is missing");
+        }
+        return v;
+    }
+
     public MaeConfig model() {
         return MaeConfig.preset(preset).withNormPixLoss(normPixLoss);
     }

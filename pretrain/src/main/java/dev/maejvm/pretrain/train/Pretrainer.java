@@ -31,7 +31,7 @@ public final class Pretrainer {
         java.nio.file.Path save(TrainState state) throws IOException;
     }
 
-    /** Called after every epoch (reconstruction pictures). */
+    /** Called after every epoch, and where a run stops early (reconstruction pictures). */
     @FunctionalInterface
     public interface EpochHook {
         void epochEnded(int epoch, MaskedAutoencoder model);
@@ -150,6 +150,7 @@ public final class Pretrainer {
                             state = new TrainState(epoch + 1, 0, state.step(), state.runId());
                             endEpoch(epoch, state, epochLossSum / epochLossCount, lr, epochStart, true);
                         } else {
+                            epochHook.epochEnded(epoch, model);     // pictures of where the run stopped
                             save(state);
                         }
                         log.info(atMax ? "reached maxSteps {} at epoch {}" : "stop requested at step {} (epoch {})",

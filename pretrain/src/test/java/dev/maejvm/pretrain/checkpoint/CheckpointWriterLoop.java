@@ -17,7 +17,8 @@ public final class CheckpointWriterLoop {
         AdamW opt = new AdamW(model.params(), AdamWConfig.MAE_PRETRAIN);
         for (long step = 1; ; step++) {
             model.params().values().addi(1);          // every checkpoint differs from the one before
-            PretrainCheckpoint.save(file, model, opt, cfg, new TrainState(0, 0, step, null), "loop");
+            PretrainCheckpoint.save(file, model, opt, cfg, new TrainState(0, 0, step, null),
+                    new PretrainCheckpoint.DataInfo("loop", new float[] {0.5f}, new float[] {0.25f}));
             System.out.println("wrote " + step);
             System.out.flush();
         }

@@ -1,5 +1,6 @@
 package dev.maejvm.pretrain.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,7 +60,8 @@ class PretrainerTest {
         AdamW opt = new AdamW(model.params(), new AdamWConfig(0.9, 0.95, 1e-8, cfg.weightDecay()));
         Losses losses = new Losses();
         Pretrainer t = new Pretrainer(cfg, model, opt, data, losses,
-                state -> PretrainCheckpoint.save(out.resolve(PretrainCheckpoint.FILE_NAME), model, opt, cfg, state, data.describe()),
+                state -> PretrainCheckpoint.save(out.resolve(PretrainCheckpoint.FILE_NAME), model, opt, cfg, state,
+                        new PretrainCheckpoint.DataInfo(data.describe(), new float[] {0}, new float[] {1})),
                 (epoch, m) -> { }, new EpochLog(out.resolve("log.txt")));
         return new Rig(model, opt, t, losses);
     }
@@ -92,6 +94,7 @@ class PretrainerTest {
         PretrainCheckpoint.Info info = PretrainCheckpoint.restore(dir.resolve(PretrainCheckpoint.FILE_NAME),
                 fresh.model(), fresh.optimizer());
         assertEquals(4, info.state().step());
+        assertArrayEquals(new float[] {1}, info.std(), 0f, "normalisation travels with the checkpoint");
         assertEquals(1, info.state().epoch());
         assertEquals(loss, fresh.model().forward(imgs, masking), 0.0, "loss after reload");
         assertEquals(pred, fresh.model().prediction(), "prediction after reload");

@@ -1,0 +1,19 @@
+package dev.maejvm.data;
+
+import java.util.List;
+
+/** Random access to samples; {@link #get} is thread-safe. */
+public interface Dataset {
+    int size();
+
+    /** @throws BadImageException (unchecked, naming the file) for unreadable input */
+    Example get(int index);
+
+    /** 0 when unlabeled. */
+    int numClasses();
+
+    List<String> classNames();
+
+    /** One line: kind, path, size, classes. */
+    String describe();
+}

@@ -1,0 +1,286 @@
+package dev.maejvm.data.loader;
+
+import dev.maejvm.data.BadImageException;
+import dev.maejvm.data.Batch;
+import dev.maejvm.data.Dataset;
+import dev.maejvm.data.Example;
+import dev.maejvm.data.Image;
+import dev.maejvm.data.OnBadImage;
+import dev.maejvm.data.Transform;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Decodes and augments batches on worker threads ahead of the model. At most {@code prefetch}
+ * batches are in flight (bounded memory). The order of an epoch is a permutation from
+ * (seed, epoch), and each sample's random transform draws from (seed, epoch, sample index), so
+ * the same seed gives the same batches whatever the number of workers. With {@code shard(rank,
+ * worldSize)} each process takes every worldSize-th batch of the same permutation. A worker's
+ * error reaches the consumer with the file named; under SKIP a bad image is left out of its
+ * batch and listed in {@link #skipped()}.
+ */
+public final class DataLoader implements AutoCloseable {
+    private final Dataset dataset;
+    private final int batchSize;
+    private final boolean shuffle;
+    private final boolean dropLast;
+    private final long seed;
+    private final int prefetch;
+    private final Transform transform;
+    private final OnBadImage onBadImage;
+    private final int rank;
+    private final int worldSize;
+    private final ExecutorService workers;
+    private final List<String> skipped = Collections.synchronizedList(new ArrayList<>());
+
+    private DataLoader(Builder b) {
+        this.dataset = b.dataset;
+        this.batchSize = b.batchSize;
+        this.shuffle = b.shuffle;
+        this.dropLast = b.dropLast;
+        this.seed = b.seed;
+        this.prefetch = b.prefetch;
+        this.transform = b.transform;
+        this.onBadImage = b.onBadImage;
+        this.rank = b.rank;
+        this.worldSize = b.worldSize;
+        this.workers = Executors.newFixedThreadPool(b.workers, r -> {
+            Thread t = new Thread(r, "mae-data");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static Builder builder(Dataset dataset) {
+        return new Builder(dataset);
+    }
+
+    /** Batches of one epoch for this shard. */
+    public int batchesPerEpoch() {
+        int all = dropLast ? dataset.size() / batchSize : (dataset.size() + batchSize - 1) / batchSize;
+        return all / worldSize + (all % worldSize > rank ? 1 : 0);
+    }
+
+    /** Files skipped so far under SKIP, each with its reason. */
+    public List<String> skipped() {
+        return List.copyOf(skipped);
+    }
+
+    public Dataset dataset() {
+        return dataset;
+    }
+
+    /** The epoch's batches from batch {@code fromBatch} on (to resume mid-epoch without decoding the rest). */
+    public Iterator<Batch> epoch(int epoch, int fromBatch) {
+        int[] order = permutation(epoch);
+        int total = batchesPerEpoch();
+        return new Iterator<>() {
+            private final Deque<Future<Batch>> inFlight = new ArrayDeque<>();
+            private int next = fromBatch;
+
+            private void fill() {
+                while (inFlight.size() < prefetch && next < total) {
+                    int local = next++;
+                    int global = local * worldSize + rank;
+                    inFlight.add(workers.submit(() -> load(order, epoch, global, local)));
+                }
+            }
+
+            @Override
+            public boolean hasNext() {
+                fill();
+                return !inFlight.isEmpty();
+            }
+
+            @Override
+            public Batch next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                try {
+                    return inFlight.poll().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for data", e);
+                } catch (ExecutionException e) {
+                    inFlight.forEach(f -> f.cancel(true));
+                    inFlight.clear();
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new IllegalStateException("data loading failed: " + e.getCause(), e.getCause());
+                }
+            }
+        };
+    }
+
+    public Iterator<Batch> epoch(int epoch) {
+        return epoch(epoch, 0);
+    }
+
+    int[] permutation(int epoch) {
+        int n = dataset.size();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        if (shuffle) {
+            SplittableRandom rng = new SplittableRandom(mix(seed, epoch, -1));
+            for (int i = n - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        return order;
+    }
+
+    private Batch load(int[] order, int epoch, int globalBatch, int localBatch) {
+        int start = globalBatch * batchSize;
+        int end = Math.min(order.length, start + batchSize);
+        List<Image> imgs = new ArrayList<>(end - start);
+        List<Integer> labels = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
+        for (int k = start; k < end; k++) {
+            int idx = order[k];
+            try {
+                Example ex = dataset.get(idx);
+                imgs.add(transform.apply(ex.image(), new SplittableRandom(mix(seed, epoch, idx))));
+                labels.add(ex.label());
+                sources.add(ex.source());
+            } catch (BadImageException e) {
+                if (onBadImage == OnBadImage.FAIL) {
+                    throw new BadImageException(e.source(), e.getMessage().substring(e.source().length() + 2)
+                            + " (use --on-bad-image=skip to skip unreadable images)", e);
+                }
+                skipped.add(e.getMessage());
+            }
+        }
+        if (imgs.isEmpty()) {
+            throw new IllegalStateException("batch " + localBatch + " of epoch " + epoch + " has no readable image");
+        }
+        Image first = imgs.get(0);
+        int per = first.pixels().length;
+        float[] flat = new float[per * imgs.size()];
+        for (int i = 0; i < imgs.size(); i++) {
+            Image im = imgs.get(i);
+            if (im.pixels().length != per || im.channels() != first.channels()) {
+                throw new IllegalStateException(sources.get(i) + ": after transforms the image is " + im.channels() + "x"
+                        + im.height() + "x" + im.width() + ", unlike the batch's " + first.channels() + "x" + first.height()
+                        + "x" + first.width() + " (add a resize or crop)");
+            }
+            System.arraycopy(im.pixels(), 0, flat, i * per, per);
+        }
+        var arr = Nd4j.create(flat, new long[] {imgs.size(), first.channels(), first.height(), first.width()}, DataType.FLOAT);
+        return new Batch(arr, labels.stream().mapToInt(Integer::intValue).toArray(), sources, epoch, localBatch);
+    }
+
+    /** A well-mixed seed for (seed, epoch, index) (SplitMix64's finaliser). */
+    static long mix(long seed, long epoch, long index) {
+        long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + index * 0x94D049BB133111EBL;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Stops the workers. */
+    @Override
+    public void close() {
+        workers.shutdownNow();
+    }
+
+    /** Options of a loader; defaults: batch 64, shuffle, keep the last partial batch, 2 workers, 4 in flight. */
+    public static final class Builder {
+        private final Dataset dataset;
+        private int batchSize = 64;
+        private boolean shuffle = true;
+        private boolean dropLast = false;
+        private long seed = 0;
+        private int workers = 2;
+        private int prefetch = 4;
+        private Transform transform = (img, rng) -> img;
+        private OnBadImage onBadImage = OnBadImage.FAIL;
+        private int rank = 0;
+        private int worldSize = 1;
+
+        private Builder(Dataset dataset) {
+            this.dataset = dataset;
+        }
+
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        public Builder shuffle(boolean v) {
+            shuffle = v;
+            return this;
+        }
+
+        public Builder dropLast(boolean v) {
+            dropLast = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder workers(int v) {
+            workers = v;
+            return this;
+        }
+
+        public Builder prefetch(int v) {
+            prefetch = v;
+            return this;
+        }
+
+        public Builder transform(Transform v) {
+            transform = v;
+            return this;
+        }
+
+        public Builder onBadImage(OnBadImage v) {
+            onBadImage = v;
+            return this;
+        }
+
+        /** This process takes batches rank, rank + worldSize, ... of every epoch. */
+        public Builder shard(int rank, int worldSize) {
+            this.rank = rank;
+            this.worldSize = worldSize;
+            return this;
+        }
+
+        public DataLoader build() {
+            if (batchSize <= 0) {
+                throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
+            }
+            if (workers <= 0 || prefetch <= 0) {
+                throw new IllegalArgumentException("workers and prefetch must be positive");
+            }
+            if (worldSize <= 0 || rank < 0 || rank >= worldSize) {
+                throw new IllegalArgumentException("shard rank " + rank + " must be in [0, worldSize " + worldSize + ")");
+            }
+            if (dataset.size() < batchSize && dropLast) {
+                throw new IllegalArgumentException(dataset.describe() + " has fewer images than one batch of " + batchSize);
+            }
+            return new DataLoader(this);
+        }
+    }
+}

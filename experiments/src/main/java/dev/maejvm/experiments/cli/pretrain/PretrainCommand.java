@@ -1,0 +1,205 @@
+package dev.maejvm.experiments.cli.pretrain;
+
+import dev.maejvm.experiments.progress.ProgressListener;
+import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
+import dev.maejvm.pretrain.events.RunStart;
+import dev.maejvm.pretrain.events.RunStatus;
+import dev.maejvm.pretrain.events.TrainingListener;
+import dev.maejvm.pretrain.events.TrainingListeners;
+import dev.maejvm.pretrain.optim.AdamW;
+import dev.maejvm.pretrain.optim.AdamWConfig;
+import dev.maejvm.pretrain.recon.Reconstruction;
+import dev.maejvm.pretrain.recon.ReconstructionPicture;
+import dev.maejvm.pretrain.train.EpochLog;
+import dev.maejvm.pretrain.train.NonFiniteLossException;
+import dev.maejvm.pretrain.train.PretrainConfig;
+import dev.maejvm.pretrain.train.Pretrainer;
+import dev.maejvm.pretrain.train.TrainState;
+import dev.maejvm.vit.model.Masking;
+import dev.maejvm.vit.model.MaskedAutoencoder;
+import dev.maejvm.vit.weights.StateDict;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mae pretrain}: MAE pretraining. With no arguments, the tiny preset on Fashion-MNIST
+ * from Debian's dataset-fashion-mnist package with a short quick-start budget.
+ */
+@Command(name = "pretrain", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Pretrain a ViT as a masked autoencoder (He et al. 2021).",
+            "Without --data: the tiny preset on Fashion-MNIST (Debian's dataset-fashion-mnist), 1 epoch, at most 300 steps.",
+            "A checkpoint found in --out is resumed (the same trajectory continues)."})
+public final class PretrainCommand implements Callable<Integer> {
+
+    @Option(names = "--data", description = "Images: a folder (searched recursively), IDX images file, CIFAR binary folder or list file. Default: Fashion-MNIST train set.")
+    Path data;
+
+    @Option(names = "--out", defaultValue = "runs/pretrain", showDefaultValue = picocli.CommandLine.Help.Visibility.ALWAYS,
+            description = "Output folder: checkpoints, pictures, log.txt, run journal.")
+    Path out;
+
+    @Option(names = "--resume", description = "Checkpoint to resume (default: the one in --out, if any).")
+    Path resume;
+
+    @Option(names = "--workers", description = "Data loader threads. Default: the number of cores.")
+    Integer workers;
+
+    @Option(names = "--on-bad-image", defaultValue = "fail", showDefaultValue = picocli.CommandLine.Help.Visibility.ALWAYS,
+            description = "fail: stop at an unreadable image (naming it); skip: skip it, count it and list all at the end.")
+    String onBadImage;
+
+    @Option(names = "--recon-images", defaultValue = "4", showDefaultValue = picocli.CommandLine.Help.Visibility.ALWAYS,
+            description = "Reconstruction pictures written after every epoch.")
+    int reconImages;
+
+    @Mixin
+    PretrainOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+        Optional<Path> checkpoint = resume != null ? Optional.of(resume) : PretrainCheckpoint.find(out);
+        PretrainCheckpoint.Info info = checkpoint.isPresent() ? PretrainCheckpoint.info(checkpoint.get()) : null;
+        PretrainConfig cfg = info != null ? options.resumed(info.config()) : options.fresh(data == null);
+        int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+        printResolved(cfg, checkpoint);
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("config.json"), new com.fasterxml.jackson.databind.ObjectMapper()
+                .writerWithDefaultPrettyPrinter().writeValueAsString(cfg.flatten()));
+
+        MaskedAutoencoder model = MaskedAutoencoder.create(cfg.model(), DataType.FLOAT, cfg.seed());
+        AdamW optimizer = new AdamW(model.params(), new AdamWConfig(0.9, 0.95, 1e-8, cfg.weightDecay()));
+        TrainState start = TrainState.fresh();
+        if (checkpoint.isPresent()) {
+            start = PretrainCheckpoint.restore(checkpoint.get(), model, optimizer).state();
+            System.err.printf("resuming from %s: epoch %d, step %d%n", checkpoint.get(), start.epoch(), start.step());
+        }
+        try (PretrainData pd = PretrainDataFactory.open(data, cfg, threads, onBadImage)) {
+            return train(cfg, model, optimizer, start, pd);
+        }
+    }
+
+    private int train(PretrainConfig cfg, MaskedAutoencoder model, AdamW optimizer, TrainState start, PretrainData pd)
+            throws IOException, InterruptedException {
+        int bpe = pd.batches().batchesPerEpoch();
+        long totalSteps = (long) cfg.epochs() * (bpe / cfg.accumIter());
+        if (cfg.maxSteps() > 0) {
+            totalSteps = Math.min(totalSteps, cfg.maxSteps());
+        }
+        if (start.step() >= totalSteps) {
+            System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs or --max-steps to go on)%n",
+                    start.step(), totalSteps);
+            return 0;
+        }
+        List<TrainingListener> ls = new ArrayList<>();
+        ls.add(ProgressListener.forConsole(totalSteps));
+        TrainingListener listener = new TrainingListeners(ls);
+        String runId = listener.runStarted(new RunStart("pretrain", "pretrain-" + cfg.preset(), cfg.flatten(),
+                Map.of("mae.data", pd.batches().describe()), out, start.runId(), start.step()));
+        TrainState begin = runId != null ? start.withRunId(runId) : start;
+        listener.artifactWritten(out.resolve("config.json"), "");
+
+        INDArray samples = pd.samples(reconImages);
+        Pretrainer trainer = new Pretrainer(cfg, model, optimizer, pd.batches(), listener,
+                state -> PretrainCheckpoint.save(out.resolve(PretrainCheckpoint.FILE_NAME), model, optimizer, cfg, state,
+                        new PretrainCheckpoint.DataInfo(pd.batches().describe(), pd.mean(), pd.std())),
+                (epoch, m) -> writeReconstructions(m, samples, pd, epoch, listener, cfg.seed()),
+                new EpochLog(out.resolve("log.txt")));
+
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            System.err.println("\nstop requested: finishing the step and writing a checkpoint...");
+            trainer.requestStop();
+            try {
+                finished.await(120, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "mae-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        RunStatus status = RunStatus.FAILED;
+        String message = null;
+        try {
+            Pretrainer.Result result = trainer.run(begin);
+            boolean interrupted = result.stoppedEarly() && result.state().step() < totalSteps;
+            status = interrupted ? RunStatus.KILLED : RunStatus.FINISHED;
+            StateDict.save(out.resolve("mae.safetensors"), model, false, Map.of("source", "mae pretrain", "step",
+                    String.valueOf(result.state().step())));
+            StateDict.save(out.resolve("encoder.safetensors"), model, true, Map.of("source", "mae pretrain", "step",
+                    String.valueOf(result.state().step())));
+            listener.artifactWritten(out.resolve("encoder.safetensors"), "model");
+            report(result, pd);
+            return 0;
+        } catch (NonFiniteLossException e) {
+            message = e.getMessage();
+            System.err.println("error: " + e.getMessage() + " Checkpoint: " + out.resolve(PretrainCheckpoint.FILE_NAME));
+            return 1;
+        } catch (RuntimeException e) {
+            message = e.toString();
+            throw e;
+        } finally {
+            listener.runEnded(status, message);
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waits for `finished`
+            }
+        }
+    }
+
+    private void writeReconstructions(MaskedAutoencoder model, INDArray samples, PretrainData pd, int epoch,
+                                      TrainingListener listener, long seed) {
+        int n = (int) samples.size(0);
+        Masking masking = Masking.random(n, model.config().encoder().numPatches(), 0.75, new SplittableRandom(seed));
+        Reconstruction r = Reconstruction.of(model, samples, masking);
+        int size = model.config().encoder().imgSize();
+        int scale = Math.max(1, 112 / size);
+        for (int i = 0; i < n; i++) {
+            Path file = out.resolve("reconstructions").resolve(String.format("epoch-%03d-image-%d.png", epoch, i));
+            try {
+                ReconstructionPicture.write(ReconstructionPicture.render(r, i, pd.mean(), pd.std(),
+                        model.config().encoder().patchSize(), scale), file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            listener.artifactWritten(file, "reconstructions");
+        }
+    }
+
+    private void printResolved(PretrainConfig cfg, Optional<Path> checkpoint) {
+        System.err.println("mae pretrain: resolved config");
+        cfg.flatten().forEach((k, v) -> System.err.printf("  %-22s %s%n", k, v));
+        System.err.printf("  base lr (blr) %.3e, actual lr %.3e = blr * %d / 256 (effective batch %d = %d x %d)%n",
+                cfg.blr(), cfg.actualLr(), cfg.effectiveBatch(), cfg.effectiveBatch(), cfg.batchSize(), cfg.accumIter());
+        System.err.printf("  data: %s; output: %s%s%n", data == null ? "Fashion-MNIST (quick start)" : data, out.toAbsolutePath(),
+                checkpoint.map(c -> "; resuming " + c).orElse(""));
+    }
+
+    private void report(Pretrainer.Result result, PretrainData pd) {
+        System.err.printf("%ndone at step %d (last loss %.4f).%n", result.state().step(), result.lastLoss());
+        System.err.printf("  checkpoint:       %s%n", out.resolve(PretrainCheckpoint.FILE_NAME).toAbsolutePath());
+        System.err.printf("  encoder weights:  %s (timm names)%n", out.resolve("encoder.safetensors").toAbsolutePath());
+        System.err.printf("  reconstructions:  %s%n", out.resolve("reconstructions").toAbsolutePath());
+        System.err.printf("  epoch log:        %s%n", out.resolve("log.txt").toAbsolutePath());
+        List<String> skipped = pd.batches().skipped();
+        if (!skipped.isEmpty()) {
+            System.err.printf("  skipped %d unreadable images:%n", skipped.size());
+            skipped.forEach(s -> System.err.println("    " + s));
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.maejvm.experiments.cli.pretrain;
+
+import dev.maejvm.pretrain.train.BatchSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The data of a pretraining run: augmented batches, fixed images to reconstruct, and the normalisation. */
+interface PretrainData extends AutoCloseable {
+
+    /** Augmented (random resized crop, flip) and normalised batches, dropping the last partial one. */
+    BatchSource batches();
+
+    /** The first n images without augmentation, normalised [n, C, H, W] (the per-epoch pictures). */
+    INDArray samples(int n);
+
+    /** Per-channel mean and std the images are normalised with. */
+    float[] mean();
+
+    float[] std();
+
+    @Override
+    void close();
+}
