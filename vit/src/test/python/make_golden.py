@@ -7,7 +7,8 @@ import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(__file__))
+# the reference model lives with the benchmark that also runs it
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "experiments", "src", "main", "resources", "bench"))
 from mae_reference import MaskedAutoencoderViT, write_safetensors  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "resources", "golden")

@@ -45,7 +45,9 @@ public final class ModelBenchCommand implements Callable<Integer> {
             description = "Also run the PyTorch reference (needs /usr/bin/python3 with torch).")
     boolean torch;
 
-    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with Debian's torch.")
+    @Option(names = "--python", defaultValue = "/usr/bin/python3",
+            description = "Python with Debian's torch (apt-get install python3-torch libopenblas0-pthread: without OpenBLAS, "
+                    + "Debian's torch uses the reference BLAS and runs ~20x slower).")
     String python;
 
     @Override
@@ -76,13 +78,16 @@ public final class ModelBenchCommand implements Callable<Integer> {
             System.out.println("\nPyTorch reference: only for the tiny preset; skipped");
             return;
         }
-        Path script = Files.createTempFile("torch_mae_bench", ".py");
-        try (InputStream in = ModelBenchCommand.class.getResourceAsStream("/bench/torch_mae_bench.py")) {
-            if (in == null) {
-                System.out.println("\nPyTorch reference: script not packaged; skipped");
-                return;
+        Path dir = Files.createTempDirectory("mae-torch-bench");
+        Path script = dir.resolve("torch_mae_bench.py");
+        for (String name : new String[] {"torch_mae_bench.py", "mae_reference.py"}) {
+            try (InputStream in = ModelBenchCommand.class.getResourceAsStream("/bench/" + name)) {
+                if (in == null) {
+                    System.out.println("\nPyTorch reference: " + name + " not packaged; skipped");
+                    return;
+                }
+                Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }
-            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
         }
         ProcessBuilder pb = new ProcessBuilder(python, script.toString(), "--steps", String.valueOf(steps),
                 "--warmup", String.valueOf(warmup), "--batch", String.valueOf(batch));
@@ -107,7 +112,12 @@ public final class ModelBenchCommand implements Callable<Integer> {
             }
         }
         p.waitFor();
-        Files.deleteIfExists(script);
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
         for (JsonNode j : results) {
             double ratio = j.get("mask_ratio").asDouble();
             double ips = j.get("img_per_s").asDouble();
