@@ -1,5 +1,6 @@
 package dev.maejvm.vit.layers;
 
+import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.ParamStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -61,7 +62,11 @@ public final class Attention {
         heads.reshape('c', 3, n, numHeads, t, headDim)
                 .assign(qkvOut.reshape('c', n, t, 3, numHeads, headDim).permute(2, 0, 3, 1, 4));
         Kernels.matmul(q, k, attn, false, true, scale, 0.0);                          // [N*H, T, T]
-        Nd4j.exec(new SoftMax(attn, attn, 2));
+        if (FusedKernels.applies(attn)) {
+            FusedKernels.softmaxRows(attn);
+        } else {
+            Nd4j.exec(new SoftMax(attn, attn, 2));
+        }
         Kernels.matmul(attn, v, ctx, false, false, 1.0, 0.0);                         // [N*H, T, hd]
         merged.reshape('c', n, t, numHeads, headDim)
                 .assign(ctx.reshape('c', n, numHeads, t, headDim).permute(0, 2, 1, 3)); // [N, T, H, hd]
@@ -80,10 +85,14 @@ public final class Attention {
         Kernels.matmul(dCtx, v, dAttn, false, true, 1.0, 0.0);                        // dP = dCtx v^T
         Kernels.matmul(attn, dCtx, dv, true, false, 1.0, 0.0);                        // dV = P^T dCtx
         // softmax backward: dS = P * (dP - sum_j dP * P)
-        dAttn.mul(attn, scratch);
-        scratch.sum(rowSums, 2);
-        Nd4j.exec(new BroadcastSubOp(dAttn, rowSums, dAttn, 0, 1));
-        dAttn.muli(attn);
+        if (FusedKernels.applies(attn, dAttn)) {
+            FusedKernels.softmaxBackward(attn, dAttn);
+        } else {
+            dAttn.mul(attn, scratch);
+            scratch.sum(rowSums, 2);
+            Nd4j.exec(new BroadcastSubOp(dAttn, rowSums, dAttn, 0, 1));
+            dAttn.muli(attn);
+        }
         Kernels.matmul(dAttn, k, dq, false, false, scale, 0.0);                       // dQ = dS k * scale
         Kernels.matmul(dAttn, q, dk, true, false, scale, 0.0);                        // dK = dS^T q * scale
         dqkv.reshape('c', n, t, 3, numHeads, headDim)

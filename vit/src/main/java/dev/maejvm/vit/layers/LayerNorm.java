@@ -1,5 +1,6 @@
 package dev.maejvm.vit.layers;
 
+import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Init;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.Param;
@@ -47,6 +48,10 @@ public final class LayerNorm {
         y = Kernels.ensure(y, dt, m, dim);
         rstd = Kernels.ensure(rstd, dt, m);
         rowStat = Kernels.ensure(rowStat, dt, m);
+        if (FusedKernels.applies(x, xhat, y, rstd, weight.value(), bias.value())) {
+            FusedKernels.layerNormForward(x, weight.value(), bias.value(), eps, xhat, rstd, y);
+            return y;
+        }
         x.mean(rowStat, 1);
         Kernels.subColumn(x, rowStat, xhat);              // x - mean
         xhat.mul(xhat, y);                                 // (x - mean)^2, y as scratch
@@ -73,6 +78,10 @@ public final class LayerNorm {
         ones = Kernels.ensure(ones, dt, 1, m);
         if (ones.getDouble(0) != 1.0) {
             ones.assign(1);
+        }
+        if (FusedKernels.applies(dy, xhat, rstd, dx, weight.value(), weight.grad(), bias.grad())) {
+            FusedKernels.layerNormBackward(dy, xhat, rstd, weight.value(), dx, weight.grad(), bias.grad());
+            return dx;
         }
         if (dw2d == null) {
             dw2d = weight.grad().reshape('c', 1, dim);

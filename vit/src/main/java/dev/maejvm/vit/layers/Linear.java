@@ -1,5 +1,6 @@
 package dev.maejvm.vit.layers;
 
+import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Init;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.Param;
@@ -58,7 +59,11 @@ public final class Linear {
         this.x = x;
         y = Kernels.ensure(y, x.dataType(), m, out);
         Kernels.matmul(x, w2d(), y, false, true, 1.0, 0.0);
-        Kernels.addRow(y, bias.value(), y);
+        if (FusedKernels.applies(y, bias.value())) {
+            FusedKernels.addRow(y, bias.value());
+        } else {
+            Kernels.addRow(y, bias.value(), y);
+        }
         return y;
     }
 

@@ -1,0 +1,97 @@
+package dev.maejvm.vit.engine;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.maejvm.vit.layers.Attention;
+import dev.maejvm.vit.layers.LayerNorm;
+import dev.maejvm.vit.layers.Linear;
+import dev.maejvm.vit.testing.Arrays64;
+import java.util.Random;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The fused float32 kernels against the portable ND4J-op path they replace. The portable path
+ * is run in float64 (where the fused one never applies, and where it is gradient-checked), the
+ * fused in float32: agreement within float32 rounding of O(1) activations, 1e-4.
+ */
+class FusedKernelsTest {
+    static final double TOL = 1e-4;
+
+    /** Builds the same layer twice (float32 and float64, same init), runs forward and backward on both. */
+    static void compare(String what, Function<ParamStore, Function<INDArray, INDArray[]>> layer, long... inShape) {
+        ParamStore s32 = new ParamStore(DataType.FLOAT);
+        ParamStore s64 = new ParamStore(DataType.DOUBLE);
+        Function<INDArray, INDArray[]> f32 = layer.apply(s32);
+        Function<INDArray, INDArray[]> f64 = layer.apply(s64);
+        s32.build(3);
+        s64.build(3);
+        Random rng = new Random(5);
+        INDArray noise = Arrays64.normal(rng, s64.size()).muli(0.1);
+        s64.values().addi(noise);
+        s32.values().addi(noise.castTo(DataType.FLOAT));
+        INDArray x = Arrays64.normal(rng, inShape).muli(2).addi(0.5);
+        s32.zeroGrads();
+        s64.zeroGrads();
+        INDArray[] a = f32.apply(x.castTo(DataType.FLOAT));
+        INDArray[] b = f64.apply(x);
+        for (int i = 0; i < a.length; i++) {
+            double diff = Arrays64.maxAbsDiff(a[i], b[i]);
+            assertTrue(diff < TOL, what + " output " + i + ": " + Arrays64.worstDiff(b[i], a[i]));
+        }
+        double g = Arrays64.maxAbsDiff(s32.grads(), s64.grads());
+        assertTrue(g < TOL, what + " parameter gradients: " + Arrays64.worstDiff(s64.grads(), s32.grads()));
+    }
+
+    @Test
+    void layerNormMatchesThePortablePath() {
+        // 37 rows: not a multiple of the thread count
+        compare("layernorm", s -> {
+            LayerNorm ln = new LayerNorm(s, "n", 24, LayerNorm.MAE_EPS);
+            return x -> {
+                INDArray y = ln.forward(x).dup();
+                INDArray r = Arrays64.normal(new Random(9), x.shape()).castTo(x.dataType());
+                return new INDArray[] {y, ln.backward(r).dup()};
+            };
+        }, 37, 24);
+    }
+
+    @Test
+    void attentionSoftmaxMatchesThePortablePath() {
+        compare("attention", s -> {
+            Attention at = new Attention(s, "a", 16, 2);
+            return x -> {
+                INDArray y = at.forward(x, 3, 13).dup();
+                INDArray r = Arrays64.normal(new Random(9), x.shape()).castTo(x.dataType());
+                return new INDArray[] {y, at.backward(r).dup()};
+            };
+        }, 39, 16);
+    }
+
+    @Test
+    void biasAddMatchesThePortablePath() {
+        compare("linear", s -> {
+            Linear lin = new Linear(s, "l", 8, 19);
+            return x -> new INDArray[] {lin.forward(x).dup()};
+        }, 33, 8);
+    }
+
+    @Test
+    void fusedPathTakesViewsWithOffsets() {
+        // a parameter view deep inside the flat buffer, as LayerNorm's weights are in a model
+        ParamStore s = new ParamStore(DataType.FLOAT);
+        new Linear(s, "before", 7, 5);
+        LayerNorm ln = new LayerNorm(s, "n", 6, 1e-6);
+        s.build(1);
+        s.get("n.weight").value().assign(2);
+        s.get("n.bias").value().assign(-1);
+        INDArray x = org.nd4j.linalg.factory.Nd4j.create(new float[] {1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1}, new long[] {2, 6});
+        assertTrue(FusedKernels.applies(x, s.get("n.weight").value()));
+        INDArray y = ln.forward(x);
+        // row 0: mean 3.5, var 35/12; y = (x - 3.5) / sqrt(35/12 + 1e-6) * 2 - 1
+        double expected = (1 - 3.5) / Math.sqrt(35.0 / 12 + 1e-6) * 2 - 1;
+        assertTrue(Math.abs(y.getDouble(0, 0) - expected) < 1e-5, "got " + y.getDouble(0, 0) + " expected " + expected);
+    }
+}
