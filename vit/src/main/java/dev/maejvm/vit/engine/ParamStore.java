@@ -25,6 +25,7 @@ public final class ParamStore {
     private INDArray values;
     private INDArray grads;
     private INDArray decayMask;
+    private final ScratchPool scratch = new ScratchPool();
 
     public ParamStore(DataType dataType) {
         if (!dataType.isFPType()) {
@@ -35,6 +36,11 @@ public final class ParamStore {
 
     public DataType dataType() {
         return dataType;
+    }
+
+    /** The model's shared backward buffers (one model, one pool). */
+    public ScratchPool scratch() {
+        return scratch;
     }
 
     /** Declares a parameter; its views exist after {@link #build}. */

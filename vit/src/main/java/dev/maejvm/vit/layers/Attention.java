@@ -3,6 +3,7 @@ package dev.maejvm.vit.layers;
 import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.ParamStore;
+import dev.maejvm.vit.engine.ScratchPool;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -20,6 +21,8 @@ public final class Attention {
     private final long dim;
     private final long headDim;
     private final double scale;
+    private final ScratchPool pool;
+    private final String role;
     private int n;
     private int t;
     private INDArray heads;   // [3, N*H, T, hd]: q, k, v per (sample, head)
@@ -48,6 +51,8 @@ public final class Attention {
         this.dim = dim;
         this.headDim = dim / numHeads;
         this.scale = 1 / Math.sqrt(headDim);
+        this.pool = store.scratch();
+        this.role = ScratchPool.role(name);
     }
 
     /**
@@ -110,18 +115,18 @@ public final class Attention {
             v = heads.get(NDArrayIndex.point(2));
         }
         attn = Kernels.ensure(attn, dt, bh, t, t);
-        scratch = Kernels.ensure(scratch, dt, bh, t, t);
-        dAttn = Kernels.ensure(dAttn, dt, bh, t, t);
-        rowSums = Kernels.ensure(rowSums, dt, bh, t);
+        scratch = pool.get(role + ".scratch", dt, bh, t, t);
+        dAttn = pool.get(role + ".dAttn", dt, bh, t, t);
+        rowSums = pool.get(role + ".rowSums", dt, bh, t);
         ctx = Kernels.ensure(ctx, dt, bh, t, headDim);
         merged = Kernels.ensure(merged, dt, (long) n * t, dim);
-        INDArray newDHeads = Kernels.ensure(dHeads, dt, 3, bh, t, headDim);
+        INDArray newDHeads = pool.get(role + ".dHeads", dt, 3, bh, t, headDim);
         if (newDHeads != dHeads) {
             dHeads = newDHeads;
             dq = dHeads.get(NDArrayIndex.point(0));
             dk = dHeads.get(NDArrayIndex.point(1));
             dv = dHeads.get(NDArrayIndex.point(2));
         }
-        dqkv = Kernels.ensure(dqkv, dt, (long) n * t, 3 * dim);
+        dqkv = pool.get(role + ".dqkv", dt, (long) n * t, 3 * dim);
     }
 }

@@ -14,10 +14,10 @@ public final class Block {
     private final LayerNorm norm2;
     private final Mlp mlp;
     private final long dim;
+    private final dev.maejvm.vit.engine.ScratchPool scratch;
+    private final String role;
     private INDArray x1;
     private INDArray out;
-    private INDArray dx1;
-    private INDArray dx;
 
     /**
      * @param name e.g. {@code blocks.3} or {@code decoder_blocks.0}
@@ -28,6 +28,8 @@ public final class Block {
         this.norm2 = new LayerNorm(store, name + ".norm2", dim, eps);
         this.mlp = new Mlp(store, name + ".mlp", dim, (long) (dim * mlpRatio));
         this.dim = dim;
+        this.scratch = store.scratch();
+        this.role = dev.maejvm.vit.engine.ScratchPool.role(name + ".x");
     }
 
     /**
@@ -49,8 +51,9 @@ public final class Block {
      */
     public INDArray backward(INDArray dOut) {
         long m = dOut.size(0);
-        dx1 = Kernels.ensure(dx1, dOut.dataType(), m, dim);
-        dx = Kernels.ensure(dx, dOut.dataType(), m, dim);
+        // shared with every block: the caller's dOut (the next block's dx) is dead once dx1 is formed
+        INDArray dx1 = scratch.get(role + ".dx1", dOut.dataType(), m, dim);
+        INDArray dx = scratch.get(role + ".dx", dOut.dataType(), m, dim);
         dOut.add(norm2.backward(mlp.backward(dOut)), dx1);
         dx1.add(norm1.backward(attn.backward(dx1)), dx);
         return dx;

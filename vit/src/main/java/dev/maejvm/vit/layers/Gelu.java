@@ -1,6 +1,7 @@
 package dev.maejvm.vit.layers;
 
 import dev.maejvm.vit.engine.Kernels;
+import dev.maejvm.vit.engine.ScratchPool;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
@@ -14,10 +15,17 @@ public final class Gelu {
     private static final double INV_SQRT2 = 1 / Math.sqrt(2);
     private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
+    private final ScratchPool scratch;
+    private final String role;
     private INDArray x;
     private INDArray cdf;
     private INDArray y;
-    private INDArray dx;
+
+    /** @param role the scratch role of its backward buffer, e.g. "blocks.mlp.act" */
+    public Gelu(ScratchPool scratch, String role) {
+        this.scratch = scratch;
+        this.role = role;
+    }
 
     /**
      * @param x [M, H]
@@ -36,7 +44,7 @@ public final class Gelu {
 
     /** dx = dy * (Phi(x) + x * phi(x)), phi the standard normal density. */
     public INDArray backward(INDArray dy) {
-        dx = Kernels.ensure(dx, dy.dataType(), dy.shape());
+        INDArray dx = scratch.get(role + ".dx", dy.dataType(), dy.shape());
         x.mul(x, dx);
         dx.muli(-0.5);
         Nd4j.exec(new Exp(dx, dx));

@@ -5,6 +5,7 @@ import dev.maejvm.vit.engine.Init;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.engine.ParamStore;
+import dev.maejvm.vit.engine.ScratchPool;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt;
 import org.nd4j.linalg.factory.Nd4j;
@@ -20,12 +21,12 @@ public final class LayerNorm {
     private final Param bias;
     private final long dim;
     private final double eps;
+    private final ScratchPool scratch;
+    private final String role;
     private INDArray xhat;
     private INDArray rstd;
     private INDArray rowStat;
     private INDArray y;
-    private INDArray dx;
-    private INDArray g;
     private INDArray ones;
     private INDArray dw2d;
     private INDArray db2d;
@@ -35,6 +36,8 @@ public final class LayerNorm {
         this.bias = store.register(name + ".bias", new long[] {dim}, Init.ZEROS, false);
         this.dim = dim;
         this.eps = eps;
+        this.scratch = store.scratch();
+        this.role = ScratchPool.role(name);
     }
 
     /**
@@ -73,8 +76,8 @@ public final class LayerNorm {
     public INDArray backward(INDArray dy) {
         long m = dy.size(0);
         var dt = dy.dataType();
-        dx = Kernels.ensure(dx, dt, m, dim);
-        g = Kernels.ensure(g, dt, m, dim);
+        INDArray dx = scratch.get(role + ".dx", dt, m, dim);
+        INDArray g = scratch.get(role + ".g", dt, m, dim);
         ones = Kernels.ensure(ones, dt, 1, m);
         if (ones.getDouble(0) != 1.0) {
             ones.assign(1);

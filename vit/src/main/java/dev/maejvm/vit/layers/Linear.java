@@ -5,6 +5,7 @@ import dev.maejvm.vit.engine.Init;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.engine.ParamStore;
+import dev.maejvm.vit.engine.ScratchPool;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -16,22 +17,23 @@ public final class Linear {
     private final Param bias;
     private final long in;
     private final long out;
+    private final ScratchPool scratch;
+    private final String role;
     private INDArray w2d;
     private INDArray b2d;
     private INDArray dw2d;
     private INDArray db2d;
     private INDArray x;
     private INDArray y;
-    private INDArray dx;
     private INDArray ones;
 
     public Linear(ParamStore store, String name, long in, long out) {
         this(store.register(name + ".weight", new long[] {out, in}, new Init.XavierUniform(in, out), true),
-                store.register(name + ".bias", new long[] {out}, Init.ZEROS, false), in, out);
+                store.register(name + ".bias", new long[] {out}, Init.ZEROS, false), in, out, store.scratch());
     }
 
     /** A linear map over parameters declared elsewhere (the patch embedding's [D, C, p, p] weight). */
-    public Linear(Param weight, Param bias, long in, long out) {
+    public Linear(Param weight, Param bias, long in, long out, ScratchPool scratch) {
         if (weight.length() != in * out || bias.length() != out) {
             throw new IllegalArgumentException("linear " + weight.name() + ": weight must hold [" + out + ", " + in
                     + "] and bias [" + out + "]");
@@ -40,6 +42,8 @@ public final class Linear {
         this.bias = bias;
         this.in = in;
         this.out = out;
+        this.scratch = scratch;
+        this.role = ScratchPool.role(weight.name().substring(0, weight.name().length() - ".weight".length()));
     }
 
     public Param weight() {
@@ -85,7 +89,7 @@ public final class Linear {
         if (!needInputGrad) {
             return null;
         }
-        dx = Kernels.ensure(dx, dy.dataType(), m, in);
+        INDArray dx = scratch.get(role + ".dx", dy.dataType(), m, in);
         Kernels.matmul(dy, w2d(), dx, false, false, 1.0, 0.0);
         return dx;
     }

@@ -6,11 +6,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** timm's Mlp: fc1 (dim -> hidden), GELU, fc2 (hidden -> dim). */
 public final class Mlp {
     private final Linear fc1;
-    private final Gelu act = new Gelu();
+    private final Gelu act;
     private final Linear fc2;
 
     public Mlp(ParamStore store, String name, long dim, long hidden) {
         this.fc1 = new Linear(store, name + ".fc1", dim, hidden);
+        this.act = new Gelu(store.scratch(), dev.maejvm.vit.engine.ScratchPool.role(name + ".act"));
         this.fc2 = new Linear(store, name + ".fc2", hidden, dim);
     }
 

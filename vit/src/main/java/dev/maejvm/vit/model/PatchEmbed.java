@@ -31,7 +31,7 @@ public final class PatchEmbed {
         Param w = store.register("patch_embed.proj.weight", new long[] {embedDim, inChans, patchSize, patchSize},
                 new Init.XavierUniform(fanIn, embedDim), true);
         Param b = store.register("patch_embed.proj.bias", new long[] {embedDim}, Init.ZEROS, false);
-        this.proj = new Linear(w, b, fanIn, embedDim);
+        this.proj = new Linear(w, b, fanIn, embedDim, store.scratch());
     }
 
     /**

@@ -60,7 +60,7 @@ class LayerGradientTest {
 
     @Test
     void gelu() {
-        Gelu gelu = new Gelu();
+        Gelu gelu = new Gelu(new dev.maejvm.vit.engine.ScratchPool(), "act");
         ParamStore none = new ParamStore(DataType.DOUBLE).build(0);
         INDArray x = Arrays64.normal(new Random(3), 4, 9).muli(2);
         checkLayer("gelu", none, x, gelu::forward, gelu::backward);
@@ -68,7 +68,7 @@ class LayerGradientTest {
 
     @Test
     void geluIsTheExactErfForm() {
-        Gelu gelu = new Gelu();
+        Gelu gelu = new Gelu(new dev.maejvm.vit.engine.ScratchPool(), "act");
         INDArray x = org.nd4j.linalg.factory.Nd4j.create(new double[] {-3, -1, -0.5, 0, 0.5, 1, 3}, 1, 7);
         INDArray y = gelu.forward(x);
         // x * (1 + erf(x / sqrt 2)) / 2 from Python's math.erf (the tanh approximation differs at 1e-7)
