@@ -15,15 +15,19 @@ import org.apache.commons.imaging.Imaging;
 
 /**
  * Decodes image files to pixels, choosing per format the decoder that gives the same pixels as
- * other decoders (FACTS.md): JPEG and PNG with the JDK's ImageIO (Commons Imaging refuses
- * progressive JPEG and applies PNG gAMA chunks, darkening them), everything else (BMP, GIF first
- * frame, TIFF, PNM, ...) with Apache Commons Imaging, falling back to ImageIO. Dimensions are read
+ * other decoders (FACTS.md): JPEG, PNG and TIFF with the JDK's ImageIO (Commons Imaging refuses
+ * progressive JPEG, applies PNG gAMA chunks, darkening them, and mis-decodes 16-bit LZW TIFF),
+ * everything else (BMP, GIF first frame, PNM, ...) with Apache Commons Imaging, falling back to
+ * ImageIO. Dimensions are read
  * from the header first: more than {@code maxPixels} is refused before any pixel is allocated.
  * Alpha is dropped (the colour channels are kept as stored); gray stays one channel.
  */
 public final class ImageDecoder {
     /** PIL's default decompression-bomb limit. */
     public static final long DEFAULT_MAX_PIXELS = 178_956_970L;
+
+    /** Where the JDK's decoders are right and Commons Imaging is not (FACTS.md, and DecodeTest). */
+    private static final java.util.Set<String> IMAGEIO_FIRST = java.util.Set.of("jpg", "jpeg", "png", "tif", "tiff");
 
     private final long maxPixels;
 
@@ -50,14 +54,18 @@ public final class ImageDecoder {
         BufferedImage img;
         try {
             checkDimensions(file, src);
-            if (ext.equals("jpg") || ext.equals("jpeg") || ext.equals("png")) {
+            if (IMAGEIO_FIRST.contains(ext)) {
+                // no fallback to Commons Imaging when ImageIO throws: for these formats it would
+                // give wrong pixels where the JDK gives up (16-bit predictor TIFF, CMYK JPEG)
                 img = ImageIO.read(file.toFile());
-                if (img == null) {
-                    img = Imaging.getBufferedImage(file.toFile());
-                }
             } else {
                 try {
                     img = Imaging.getBufferedImage(file.toFile());
+                    var colorType = Imaging.getImageInfo(file.toFile()).getColorType();
+                    if (colorType == org.apache.commons.imaging.ImageInfo.ColorType.GRAYSCALE
+                            || colorType == org.apache.commons.imaging.ImageInfo.ColorType.BW) {
+                        img = toGray(img);      // Commons Imaging returns gray formats (PGM, PBM) as RGB
+                    }
                 } catch (IOException | RuntimeException e) {
                     img = ImageIO.read(file.toFile());
                     if (img == null) {
@@ -110,6 +118,17 @@ public final class ImageDecoder {
             throw new BadImageException(src, "image of " + w + "x" + h + " = " + (w * h)
                     + " pixels exceeds the limit of " + maxPixels + " (a decompression bomb?)", null);
         }
+    }
+
+    private static BufferedImage toGray(BufferedImage rgb) {
+        BufferedImage g = new BufferedImage(rgb.getWidth(), rgb.getHeight(), BufferedImage.TYPE_BYTE_GRAY);
+        var raster = g.getRaster();
+        for (int y = 0; y < rgb.getHeight(); y++) {
+            for (int x = 0; x < rgb.getWidth(); x++) {
+                raster.setSample(x, y, 0, rgb.getRGB(x, y) & 0xff);     // r == g == b for a gray source
+            }
+        }
+        return g;
     }
 
     /** Gray images stay one channel; colour images become RGB; alpha is dropped. */

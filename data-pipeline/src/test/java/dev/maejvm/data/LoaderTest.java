@@ -1,0 +1,158 @@
+package dev.maejvm.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.maejvm.data.loader.DataLoader;
+import dev.maejvm.data.source.IdxDataset;
+import dev.maejvm.data.transform.Transforms;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** IDX reading and the loader's guarantees. */
+class LoaderTest {
+    @TempDir
+    Path dir;
+
+    /** An IDX pair of n 4x4 images whose pixels all equal (index % 256) and labels index % 10. */
+    Path idx(int n, boolean gzip) throws IOException {
+        Path images = dir.resolve("toy-images-idx3-ubyte" + (gzip ? ".gz" : ""));
+        Path labels = dir.resolve("toy-labels-idx1-ubyte" + (gzip ? ".gz" : ""));
+        try (DataOutputStream out = new DataOutputStream(open(images, gzip))) {
+            out.writeInt(2051);
+            out.writeInt(n);
+            out.writeInt(4);
+            out.writeInt(4);
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < 16; k++) {
+                    out.writeByte(i % 256);
+                }
+            }
+        }
+        try (DataOutputStream out = new DataOutputStream(open(labels, gzip))) {
+            out.writeInt(2049);
+            out.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                out.writeByte(i % 10);
+            }
+        }
+        return images;
+    }
+
+    static OutputStream open(Path p, boolean gzip) throws IOException {
+        OutputStream o = Files.newOutputStream(p);
+        return gzip ? new GZIPOutputStream(o) : o;
+    }
+
+    @Test
+    void idxReadsPixelsAndLabelsGzippedOrNot() throws IOException {
+        for (boolean gz : new boolean[] {true, false}) {
+            IdxDataset ds = new IdxDataset(idx(30, gz));
+            assertEquals(30, ds.size());
+            assertEquals(10, ds.numClasses());
+            Example e = ds.get(17);
+            assertEquals(7, e.label());
+            assertEquals(17 / 255f, e.image().get(0, 3, 3), 0f);
+            assertTrue(e.source().endsWith("#17"), e.source());
+        }
+        Path bad = Files.write(dir.resolve("bad-images-idx3-ubyte"), new byte[] {0, 0, 8, 1, 0, 0});
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new IdxDataset(bad));
+        assertTrue(ex.getMessage().startsWith(bad.toString()), ex.getMessage());
+    }
+
+    /** Every batch of an epoch as lists of sample indices (recovered from the pixel values). */
+    static List<List<Integer>> epoch(DataLoader loader, int epoch) {
+        List<List<Integer>> out = new ArrayList<>();
+        for (Iterator<Batch> it = loader.epoch(epoch); it.hasNext(); ) {
+            Batch b = it.next();
+            List<Integer> ids = new ArrayList<>();
+            for (int i = 0; i < b.images().size(0); i++) {
+                ids.add(Integer.parseInt(b.sources().get(i).substring(b.sources().get(i).lastIndexOf('#') + 1)));
+            }
+            out.add(ids);
+        }
+        return out;
+    }
+
+    @Test
+    void sameSeedSameBatchesWhateverTheWorkersAndEverySampleOncePerEpoch() throws IOException {
+        IdxDataset ds = new IdxDataset(idx(100, true));
+        var flip = Transforms.horizontalFlip(0.5);
+        try (DataLoader one = DataLoader.builder(ds).batchSize(8).seed(3).workers(1).prefetch(1).transform(flip).build();
+             DataLoader three = DataLoader.builder(ds).batchSize(8).seed(3).workers(3).prefetch(5).transform(flip).build()) {
+            List<List<Integer>> a = epoch(one, 0);
+            assertEquals(a, epoch(three, 0));
+            Set<Integer> seen = new HashSet<>();
+            a.forEach(seen::addAll);
+            assertEquals(100, seen.size(), "every sample once");
+            assertEquals(100, a.stream().mapToInt(List::size).sum());
+            assertFalse(a.equals(epoch(one, 1)), "another epoch, another order");
+            // the augmented pixels agree too
+            Batch x = one.epoch(2).next();
+            Batch y = three.epoch(2).next();
+            assertEquals(x.images(), y.images());
+            assertArrayEquals(x.labels(), y.labels());
+        }
+    }
+
+    @Test
+    void dropLastAndShardsSplitTheSamePermutation() throws IOException {
+        IdxDataset ds = new IdxDataset(idx(50, false));
+        try (DataLoader all = DataLoader.builder(ds).batchSize(8).dropLast(true).seed(1).build();
+             DataLoader r0 = DataLoader.builder(ds).batchSize(8).dropLast(true).seed(1).shard(0, 2).build();
+             DataLoader r1 = DataLoader.builder(ds).batchSize(8).dropLast(true).seed(1).shard(1, 2).build()) {
+            assertEquals(6, all.batchesPerEpoch());
+            List<List<Integer>> a = epoch(all, 0);
+            assertEquals(List.of(a.get(0), a.get(2), a.get(4)), epoch(r0, 0));
+            assertEquals(List.of(a.get(1), a.get(3), a.get(5)), epoch(r1, 0));
+        }
+    }
+
+    /** A dataset whose sample 5 is unreadable. */
+    static Dataset withBadSample(Dataset inner) {
+        return new Dataset() {
+            public int size() { return inner.size(); }
+            public Example get(int i) {
+                if (i == 5) {
+                    throw new BadImageException("/data/broken-5.png", "cannot decode (truncated)", null);
+                }
+                return inner.get(i);
+            }
+            public int numClasses() { return inner.numClasses(); }
+            public List<String> classNames() { return inner.classNames(); }
+            public String describe() { return "with a bad sample"; }
+        };
+    }
+
+    @Test
+    void aBadImageStopsNamingTheFileOrIsSkippedAndReported() throws IOException {
+        Dataset ds = withBadSample(new IdxDataset(idx(20, false)));
+        try (DataLoader fail = DataLoader.builder(ds).batchSize(4).shuffle(false).workers(2).build()) {
+            Iterator<Batch> it = fail.epoch(0);
+            it.next();
+            BadImageException e = assertThrows(BadImageException.class, it::next);
+            assertTrue(e.getMessage().startsWith("/data/broken-5.png") && e.getMessage().contains("--on-bad-image=skip"),
+                    e.getMessage());
+        }
+        try (DataLoader skip = DataLoader.builder(ds).batchSize(4).shuffle(false).workers(2).onBadImage(OnBadImage.SKIP).build()) {
+            List<List<Integer>> batches = epoch(skip, 0);
+            assertEquals(List.of(4, 6, 7), batches.get(1));
+            assertEquals(1, skip.skipped().size());
+            assertTrue(skip.skipped().get(0).contains("broken-5.png"));
+        }
+    }
+}
