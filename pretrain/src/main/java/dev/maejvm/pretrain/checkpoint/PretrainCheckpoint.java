@@ -91,6 +91,18 @@ public final class PretrainCheckpoint {
         return info;
     }
 
+    /** A model rebuilt from a checkpoint, with the config and state it was saved with. */
+    public record Loaded(MaskedAutoencoder model, PretrainConfig config, Info info) {}
+
+    /** Rebuilds the checkpoint's model (float32) for inference or export; the optimiser state is read and dropped. */
+    public static Loaded loadModel(Path file) throws IOException {
+        Info info = info(file);
+        PretrainConfig cfg = PretrainConfig.fromFlat(info.config());
+        MaskedAutoencoder model = MaskedAutoencoder.create(cfg.model(), DataType.FLOAT, 0);
+        restore(file, model, new AdamW(model.params(), dev.maejvm.pretrain.optim.AdamWConfig.MAE_PRETRAIN));
+        return new Loaded(model, cfg, info);
+    }
+
     /** The checkpoint in an output folder, if one is there. */
     public static java.util.Optional<Path> find(Path outDir) {
         Path p = outDir.resolve(FILE_NAME);

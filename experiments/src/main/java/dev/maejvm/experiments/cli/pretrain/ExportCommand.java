@@ -1,15 +1,12 @@
 package dev.maejvm.experiments.cli.pretrain;
 
 import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
-import dev.maejvm.pretrain.optim.AdamW;
-import dev.maejvm.pretrain.optim.AdamWConfig;
 import dev.maejvm.pretrain.train.PretrainConfig;
 import dev.maejvm.vit.model.MaskedAutoencoder;
 import dev.maejvm.vit.weights.StateDict;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,10 +26,10 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PretrainCheckpoint.Info info = PretrainCheckpoint.info(checkpoint);
-        PretrainConfig cfg = PretrainConfig.fromFlat(info.config());
-        MaskedAutoencoder model = MaskedAutoencoder.create(cfg.model(), DataType.FLOAT, 0);
-        PretrainCheckpoint.restore(checkpoint, model, new AdamW(model.params(), AdamWConfig.MAE_PRETRAIN));
+        PretrainCheckpoint.Loaded loaded = PretrainCheckpoint.loadModel(checkpoint);
+        PretrainCheckpoint.Info info = loaded.info();
+        PretrainConfig cfg = loaded.config();
+        MaskedAutoencoder model = loaded.model();
         StateDict.save(out, model, encoderOnly, Map.of("source", checkpoint.toAbsolutePath().toString(),
                 "step", String.valueOf(info.state().step()), "preset", cfg.preset()));
         System.err.printf("wrote %s (%s of preset %s at step %d)%n", out, encoderOnly ? "encoder" : "whole MAE",

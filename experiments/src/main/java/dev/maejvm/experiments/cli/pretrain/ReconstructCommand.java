@@ -1,8 +1,6 @@
 package dev.maejvm.experiments.cli.pretrain;
 
 import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
-import dev.maejvm.pretrain.optim.AdamW;
-import dev.maejvm.pretrain.optim.AdamWConfig;
 import dev.maejvm.pretrain.recon.Reconstruction;
 import dev.maejvm.pretrain.recon.ReconstructionPicture;
 import dev.maejvm.pretrain.train.PretrainConfig;
@@ -52,10 +50,10 @@ public final class ReconstructCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PretrainCheckpoint.Info info = PretrainCheckpoint.info(checkpoint);
-        PretrainConfig cfg = PretrainConfig.fromFlat(info.config());
-        MaskedAutoencoder model = MaskedAutoencoder.create(cfg.model(), DataType.FLOAT, 0);
-        PretrainCheckpoint.restore(checkpoint, model, new AdamW(model.params(), AdamWConfig.MAE_PRETRAIN));
+        PretrainCheckpoint.Loaded loaded = PretrainCheckpoint.loadModel(checkpoint);
+        PretrainCheckpoint.Info info = loaded.info();
+        PretrainConfig cfg = loaded.config();
+        MaskedAutoencoder model = loaded.model();
         float[] mean = info.mean() != null ? info.mean() : new float[cfg.model().encoder().inChans()];
         float[] std = info.std() != null ? info.std() : filled(cfg.model().encoder().inChans(), 1f);
         INDArray imgs = ImageInputs.load(images, limit, cfg.model().encoder(), mean, std);       // [N, C, H, W]
