@@ -74,6 +74,31 @@ class LoaderTest {
         assertTrue(ex.getMessage().startsWith(bad.toString()), ex.getMessage());
     }
 
+    @Test
+    void cifarBinaryRecordsDecodeToPlanesAndLabels() throws IOException {
+        // two CIFAR-10 records in one batch file: label, then R, G, B planes of 32 x 32
+        byte[] rec = new byte[2 * 3073];
+        rec[0] = 3;
+        rec[1] = (byte) 255;                   // red (0, 0) of image 0
+        rec[1 + 1024 + 33] = (byte) 128;       // green (1, 1)
+        rec[3073] = 9;
+        rec[3073 + 1 + 2048 + 1023] = 51;      // blue (31, 31) of image 1
+        Path folder = Files.createDirectories(dir.resolve("cifar-10-batches-bin"));
+        Files.write(folder.resolve("data_batch_1.bin"), rec);
+        Files.write(folder.resolve("test_batch.bin"), new byte[3073]);
+        Dataset ds = dev.maejvm.data.source.Datasets.open(folder, false);
+        assertEquals(2, ds.size(), "a folder means its training batches");
+        assertEquals(10, ds.numClasses());
+        assertEquals(3, ds.get(0).label());
+        assertEquals(1f, ds.get(0).image().get(0, 0, 0), 0f);
+        assertEquals(128 / 255f, ds.get(0).image().get(1, 1, 1), 0f);
+        assertEquals(9, ds.get(1).label());
+        assertEquals(51 / 255f, ds.get(1).image().get(2, 31, 31), 0f);
+        Path odd = Files.write(dir.resolve("odd.bin"), new byte[100]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dev.maejvm.data.source.Datasets.open(odd, false));
+        assertTrue(e.getMessage().startsWith(odd.toString()) && e.getMessage().contains("not CIFAR"), e.getMessage());
+    }
+
     /** Every batch of an epoch as lists of sample indices (recovered from the pixel values). */
     static List<List<Integer>> epoch(DataLoader loader, int epoch) {
         List<List<Integer>> out = new ArrayList<>();

@@ -13,12 +13,16 @@ public final class Datasets {
     private Datasets() {}
 
     /**
-     * An IDX images file (.gz or not); a folder whose subfolders hold images (labelled, one class
+     * An IDX images file (.gz or not); CIFAR-10/100 binary (a .bin file, or a folder of
+     * data_batch_N.bin / train.bin); a folder whose subfolders hold images (labelled, one class
      * each) when {@code labelled}, else any folder of images searched recursively (unlabeled).
      */
     public static Dataset open(Path path, boolean labelled) {
         if (!Files.exists(path)) {
             throw new IllegalArgumentException(path + ": no such file or folder");
+        }
+        if (CifarDataset.looksLike(path)) {
+            return new CifarDataset(path);
         }
         if (Files.isRegularFile(path)) {
             String name = path.getFileName().toString();
