@@ -6,7 +6,7 @@ import java.nio.file.Path;
 /** Fashion-MNIST as Debian's dataset-fashion-mnist package installs it. */
 public final class FashionMnist {
     public static final Path ROOT = Path.of("/usr/share/datasets/fashion-mnist");
-    /** Per-channel statistics of the 60,000 training images (pixels in [0, 1]), measured with `mae`'s loader. */
+    /** Per-channel statistics of the 60,000 training images (pixels in [0, 1]), measured by `mae data stats`. */
     public static final float MEAN = 0.2860f;
     public static final float STD = 0.3530f;
 

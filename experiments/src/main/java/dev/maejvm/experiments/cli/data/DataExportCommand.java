@@ -1,0 +1,65 @@
+package dev.maejvm.experiments.cli.data;
+
+import dev.maejvm.data.Dataset;
+import dev.maejvm.data.Example;
+import dev.maejvm.data.Image;
+import dev.maejvm.data.source.Datasets;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mae data export}: a dataset as PNG files, one subfolder per class (flat when unlabeled). */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Write a dataset (IDX, CIFAR, image folder) as PNG files: one subfolder per class, or flat when unlabeled.")
+public final class DataExportCommand implements Callable<Integer> {
+    @Option(names = "--source", required = true, description = "An IDX images file, CIFAR binary data or an image folder.")
+    Path source;
+
+    @Option(names = "--out", required = true, description = "The folder to write into.")
+    Path out;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Only the first N images (0: all). Default: ${DEFAULT-VALUE}.")
+    int limit;
+
+    @Override
+    public Integer call() throws Exception {
+        Dataset ds = Datasets.open(source, true);
+        int n = limit > 0 ? Math.min(limit, ds.size()) : ds.size();
+        int digits = String.valueOf(ds.size() - 1).length();
+        for (int i = 0; i < n; i++) {
+            Example e = ds.get(i);
+            Path dir = e.label() >= 0 ? out.resolve(ds.classNames().get(e.label())) : out;
+            Files.createDirectories(dir);
+            ImageIO.write(toBuffered(e.image()), "png", dir.resolve(String.format("%0" + digits + "d.png", i)).toFile());
+        }
+        System.err.printf("wrote %d PNG files to %s%s%n", n, out, ds.numClasses() > 0 ? " (one folder per class)" : "");
+        return 0;
+    }
+
+    /** 8-bit gray or RGB, rounding to the nearest level (lossless for 8-bit sources). */
+    static BufferedImage toBuffered(Image img) {
+        int h = img.height();
+        int w = img.width();
+        int plane = h * w;
+        BufferedImage b = new BufferedImage(w, h, img.channels() == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int i = y * w + x;
+                if (img.channels() == 1) {
+                    b.getRaster().setSample(x, y, 0, level(img.pixels()[i]));
+                } else {
+                    b.setRGB(x, y, level(img.pixels()[i]) << 16 | level(img.pixels()[plane + i]) << 8 | level(img.pixels()[2 * plane + i]));
+                }
+            }
+        }
+        return b;
+    }
+
+    private static int level(float v) {
+        return Math.max(0, Math.min(255, Math.round(v * 255)));
+    }
+}
