@@ -114,6 +114,49 @@ class DecodeTest {
     }
 
     @Test
+    void exifOrientationTurnsThePictureUprightAsAutoOrientDoes() throws Exception {
+        assumeTrue(Files.isExecutable(CONVERT), "ImageMagick is installed by .ci/setup");
+        Path stored = make("stored.jpg", "-quality", "95");
+        String[] names = {"TopLeft", "TopRight", "BottomRight", "BottomLeft", "LeftTop", "RightTop", "RightBottom", "LeftBottom"};
+        for (int o = 1; o <= 8; o++) {
+            Path f = dir.resolve("orient" + o + ".jpg");
+            magick(stored.toString(), "-orient", names[o - 1], f.toString());
+            Path upright = dir.resolve("upright" + o + ".png");
+            magick(f.toString(), "-auto-orient", upright.toString());      // ImageMagick's reading, losslessly kept
+            Image ours = new ImageDecoder().decode(f);
+            Image theirs = new ImageDecoder().decode(upright);
+            assertEquals(theirs.height(), ours.height(), "orientation " + o + " height");
+            assertEquals(theirs.width(), ours.width(), "orientation " + o + " width");
+            double max = 0;
+            for (int i = 0; i < ours.pixels().length; i++) {
+                max = Math.max(max, Math.abs(ours.pixels()[i] - theirs.pixels()[i]));
+            }
+            assertTrue(max <= JPEG_MAX, "orientation " + o + ": max diff " + max * 255 + " levels");
+        }
+    }
+
+    @Test
+    void aListFileNamesImagesRelativeToItselfWithOptionalLabels() throws Exception {
+        assumeTrue(Files.isExecutable(CONVERT), "ImageMagick is installed by .ci/setup");
+        make("a.png");
+        Files.createDirectories(dir.resolve("sub"));
+        Path b = make("b.png", "-colorspace", "Gray");
+        Files.move(b, dir.resolve("sub/b.png"));
+        Path list = Files.writeString(dir.resolve("train.txt"), "# images\na.png 3\n\nsub/b.png 0\n");
+        Dataset ds = dev.maejvm.data.source.Datasets.open(list, true);
+        assertEquals(2, ds.size());
+        assertEquals(4, ds.numClasses());
+        assertEquals(3, ds.get(0).label());
+        assertEquals(1, ds.get(1).image().channels());
+        Path mixed = Files.writeString(dir.resolve("mixed.txt"), "a.png 1\nsub/b.png\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dev.maejvm.data.source.Datasets.open(mixed, true));
+        assertTrue(e.getMessage().startsWith(mixed + ":2:"), e.getMessage());
+        Path missing = Files.writeString(dir.resolve("missing.txt"), "nowhere.png\n");
+        BadImageException bad = assertThrows(BadImageException.class, () -> dev.maejvm.data.source.Datasets.open(missing, false).get(0));
+        assertTrue(bad.getMessage().contains("nowhere.png"), bad.getMessage());
+    }
+
+    @Test
     void sixteenBitPredictorTiffIsAClearErrorNotWrongPixels() throws Exception {
         assumeTrue(Files.isExecutable(CONVERT), "ImageMagick is installed by .ci/setup");
         // the JDK refuses 16-bit LZW with the horizontal predictor and Commons Imaging decodes it

@@ -20,7 +20,8 @@ import org.apache.commons.imaging.Imaging;
  * everything else (BMP, GIF first frame, PNM, ...) with Apache Commons Imaging, falling back to
  * ImageIO. Dimensions are read
  * from the header first: more than {@code maxPixels} is refused before any pixel is allocated.
- * Alpha is dropped (the colour channels are kept as stored); gray stays one channel.
+ * Alpha is dropped (the colour channels are kept as stored); gray stays one channel. JPEG and TIFF
+ * are turned upright by their EXIF orientation.
  */
 public final class ImageDecoder {
     /** PIL's default decompression-bomb limit. */
@@ -81,7 +82,9 @@ public final class ImageDecoder {
         if (img == null) {
             throw new BadImageException(src, "unsupported or unrecognised image format", null);
         }
-        return toImage(img);
+        Image pixels = toImage(img);
+        boolean exif = ext.equals("jpg") || ext.equals("jpeg") || ext.equals("tif") || ext.equals("tiff");
+        return exif ? ExifOrientation.apply(pixels, ExifOrientation.read(file.toFile())) : pixels;
     }
 
     private void checkDimensions(Path file, String src) throws IOException {

@@ -14,7 +14,7 @@ public final class Datasets {
 
     /**
      * An IDX images file (.gz or not); CIFAR-10/100 binary (a .bin file, or a folder of
-     * data_batch_N.bin / train.bin); a folder whose subfolders hold images (labelled, one class
+     * data_batch_N.bin / train.bin); a list file (.txt, .lst, .list: "path [label]" per line); a folder whose subfolders hold images (labelled, one class
      * each) when {@code labelled}, else any folder of images searched recursively (unlabeled).
      */
     public static Dataset open(Path path, boolean labelled) {
@@ -29,8 +29,12 @@ public final class Datasets {
             if (name.contains("idx3") || name.contains("-images-")) {
                 return new IdxDataset(path);
             }
+            if (name.endsWith(".txt") || name.endsWith(".lst") || name.endsWith(".list")) {
+                return new ListFileDataset(path, new ImageDecoder());
+            }
             throw new IllegalArgumentException(path + ": not a dataset this tool recognises (expected an IDX images file "
-                    + "such as train-images-idx3-ubyte.gz, or a folder of images)");
+                    + "such as train-images-idx3-ubyte.gz, CIFAR .bin data, a list file (.txt: 'path [label]' per line), "
+                    + "or a folder of images)");
         }
         if (labelled && hasClassFolders(path)) {
             return ImageFolderDataset.labelled(path, new ImageDecoder());

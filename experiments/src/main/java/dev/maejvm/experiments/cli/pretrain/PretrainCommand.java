@@ -46,7 +46,7 @@ import picocli.CommandLine.Option;
             "A checkpoint found in --out is resumed (the same trajectory continues)."})
 public final class PretrainCommand implements Callable<Integer> {
 
-    @Option(names = "--data", description = "Images: a folder (searched recursively), an IDX images file, or CIFAR-10/100 binary (a .bin file or a folder of batches). Default: Fashion-MNIST train set.")
+    @Option(names = "--data", description = "Images: a folder (searched recursively), an IDX images file, CIFAR-10/100 binary (a .bin file or a folder of batches), or a list file (.txt: 'path [label]' per line). Default: Fashion-MNIST train set.")
     Path data;
 
     @Option(names = "--out", defaultValue = "runs/pretrain", showDefaultValue = picocli.CommandLine.Help.Visibility.ALWAYS,
