@@ -94,6 +94,30 @@ class PretrainCommandTest {
         assertEquals(64, PretrainCheckpoint.info(out.resolve(PretrainCheckpoint.FILE_NAME)).state().step());
         assertEquals(8, Files.readAllLines(out.resolve("log.txt")).size());
 
+        // the run journal: one run id, kept across the resume and stored in the checkpoint; every
+        // step's loss recorded once; FINISHED; loss curves drawn
+        var records = dev.maejvm.experiments.tracking.RunJournal.JournalReader.read(out.resolve("run.jsonl"));
+        var starts = records.stream().filter(x -> x.type().equals("run_start")).toList();
+        assertEquals(2, starts.size());
+        assertEquals(starts.get(0).runId(), starts.get(1).runId(), "a resumed run continues the same run");
+        assertEquals(starts.get(0).runId(), PretrainCheckpoint.info(out.resolve(PretrainCheckpoint.FILE_NAME)).state().runId());
+        var lossSteps = records.stream().filter(x -> "loss".equals(x.key())).map(x -> x.step()).toList();
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, 64).boxed().toList(), lossSteps, "each step once, in order");
+        assertEquals("FINISHED", records.get(records.size() - 1).status());
+        assertTrue(Files.size(out.resolve("loss.png")) > 1000);
+        assertTrue(records.stream().anyMatch(x -> "artifact".equals(x.type()) && x.path().endsWith("encoder.safetensors")));
+        PrintStream oldOut0 = System.out;
+        ByteArrayOutputStream listed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(listed, true));
+        try {
+            assertEquals(0, mae("runs", "list", dir.toString()).exit());
+            assertEquals(0, mae("runs", "show", starts.get(0).runId(), "--root", dir.toString()).exit());
+        } finally {
+            System.setOut(oldOut0);
+        }
+        assertTrue(listed.toString().contains(starts.get(0).runId() + "  pretrain   FINISHED      64"), listed.toString());
+        assertTrue(listed.toString().contains("model.embedDim") && listed.toString().contains("loss curves:"), listed.toString());
+
         // a changed hyper-parameter on resume is refused, naming it
         r = mae("pretrain", "--data", data.toString(), "--out", out.toString(), "--batch-size", "16");
         assertEquals(ExitCodes.USAGE, r.exit());

@@ -1,6 +1,7 @@
 package dev.maejvm.experiments.cli.pretrain;
 
 import dev.maejvm.experiments.progress.ProgressListener;
+import dev.maejvm.experiments.tracking.RunJournal;
 import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
 import dev.maejvm.pretrain.events.RunStart;
 import dev.maejvm.pretrain.events.RunStatus;
@@ -106,6 +107,8 @@ public final class PretrainCommand implements Callable<Integer> {
             return 0;
         }
         List<TrainingListener> ls = new ArrayList<>();
+        RunJournal journal = new RunJournal(out);
+        ls.add(journal);                              // first: its run id is the one checkpoints keep
         ls.add(ProgressListener.forConsole(totalSteps));
         TrainingListener listener = new TrainingListeners(ls);
         String runId = listener.runStarted(new RunStart("pretrain", "pretrain-" + cfg.preset(), cfg.flatten(),
@@ -153,6 +156,7 @@ public final class PretrainCommand implements Callable<Integer> {
             throw e;
         } finally {
             listener.runEnded(status, message);
+            journal.close();
             finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -196,6 +200,8 @@ public final class PretrainCommand implements Callable<Integer> {
         System.err.printf("  encoder weights:  %s (timm names)%n", out.resolve("encoder.safetensors").toAbsolutePath());
         System.err.printf("  reconstructions:  %s%n", out.resolve("reconstructions").toAbsolutePath());
         System.err.printf("  epoch log:        %s%n", out.resolve("log.txt").toAbsolutePath());
+        System.err.printf("  run journal:      %s (./mae runs show %s; loss curves in loss.png)%n",
+                out.resolve(RunJournal.FILE_NAME).toAbsolutePath(), out);
         List<String> skipped = pd.batches().skipped();
         if (!skipped.isEmpty()) {
             System.err.printf("  skipped %d unreadable images:%n", skipped.size());
