@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RunJournal implements TrainingListener, AutoCloseable {
     public static final String FILE_NAME = "run.jsonl";
+    /** Steps between flushes of the journal file (also its worst-case loss on a hard crash). */
+    public static final int FLUSH_EVERY = 20;
     private static final Logger log = LoggerFactory.getLogger(RunJournal.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -66,6 +68,9 @@ public final class RunJournal implements TrainingListener, AutoCloseable {
     @Override
     public synchronized void stepEnded(long step, int epoch, Map<String, Double> metrics) {
         metrics.forEach((k, v) -> write(metric(k, v, step)));
+        if (step % FLUSH_EVERY == 0) {
+            flush();        // so that a background delivery sees recent steps
+        }
     }
 
     @Override

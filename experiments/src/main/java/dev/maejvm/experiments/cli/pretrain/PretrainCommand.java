@@ -71,6 +71,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Mixin
     PretrainOptions options;
 
+    @Mixin
+    dev.maejvm.experiments.tracking.TrackingOptions tracking;
+
     @Override
     public Integer call() throws Exception {
         Optional<Path> checkpoint = resume != null ? Optional.of(resume) : PretrainCheckpoint.find(out);
@@ -109,10 +112,11 @@ public final class PretrainCommand implements Callable<Integer> {
         List<TrainingListener> ls = new ArrayList<>();
         RunJournal journal = new RunJournal(out);
         ls.add(journal);                              // first: its run id is the one checkpoints keep
+        tracking.tracker(out).ifPresent(ls::add);     // after the journal: it delivers what the journal wrote
         ls.add(ProgressListener.forConsole(totalSteps));
         TrainingListener listener = new TrainingListeners(ls);
         String runId = listener.runStarted(new RunStart("pretrain", "pretrain-" + cfg.preset(), cfg.flatten(),
-                Map.of("mae.data", pd.batches().describe()), out, start.runId(), start.step()));
+                runTags(pd), out, start.runId(), start.step()));
         TrainState begin = runId != null ? start.withRunId(runId) : start;
         listener.artifactWritten(out.resolve("config.json"), "");
 
@@ -164,6 +168,13 @@ public final class PretrainCommand implements Callable<Integer> {
                 // the hook is running: it waits for `finished`
             }
         }
+    }
+
+    /** The run's tags: the user's (--tag, $MLFLOW_TAGS) and where the data came from; the journal keeps them. */
+    private Map<String, String> runTags(PretrainData pd) {
+        Map<String, String> tags = new java.util.LinkedHashMap<>(tracking.allTags());
+        tags.put("mae.data", pd.batches().describe());
+        return tags;
     }
 
     private void writeReconstructions(MaskedAutoencoder model, INDArray samples, PretrainData pd, int epoch,
