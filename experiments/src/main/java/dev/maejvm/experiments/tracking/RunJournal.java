@@ -73,6 +73,11 @@ public final class RunJournal implements TrainingListener, AutoCloseable {
         }
     }
 
+    /** Metrics that are not training steps (system metrics): {@code step} is the caller's own count. */
+    public synchronized void logMetrics(Map<String, Double> metrics, long step) {
+        metrics.forEach((k, v) -> write(metric(k, v, step)));
+    }
+
     @Override
     public synchronized void epochEnded(int epoch, long step, Map<String, Double> metrics) {
         metrics.forEach((k, v) -> write(metric(k, v, step)));

@@ -88,6 +88,30 @@ class MlflowDeliveryTest {
     }
 
     @Test
+    void systemMetricsAreSampledIntoTheJournalUnderMlflowNames() throws Exception {
+        try (RunJournal j = new RunJournal(dir)) {
+            j.runStarted(new RunStart("pretrain", "sys", Map.of(), Map.of(), dir, null, 0));
+            SystemMetrics s = new SystemMetrics(j, 3600);
+            s.runStarted(null);
+            double busy = 0;
+            for (int k = 0; k < 100_000_000; k++) {
+                busy += Math.sqrt(k);       // some CPU between the samples (used below, so it is not optimised away)
+            }
+            s.sample();
+            assertTrue(busy > 0);
+            s.runEnded(RunStatus.FINISHED, null);
+            j.runEnded(RunStatus.FINISHED, null);
+        }
+        var records = RunJournal.JournalReader.read(dir.resolve(RunJournal.FILE_NAME));
+        Map<String, Double> m = new LinkedHashMap<>();
+        records.stream().filter(r -> "metric".equals(r.type())).forEach(r -> m.put(r.key(), r.doubleValue()));
+        double cpu = m.get("system/cpu_utilization_percentage");
+        assertTrue(cpu > 0 && cpu <= 100, "cpu " + cpu);
+        assertTrue(m.get("system/system_memory_usage_megabytes") > 0);
+        assertTrue(m.get("system/process_rss_megabytes") > 10, m.toString());
+    }
+
+    @Test
     void aServerDownAtStartGetsEverythingLaterExactlyOnce() throws Exception {
         Path journal = journal();
         FakeMlflowServer probe = new FakeMlflowServer();

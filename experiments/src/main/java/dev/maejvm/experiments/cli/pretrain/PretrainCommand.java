@@ -2,6 +2,7 @@ package dev.maejvm.experiments.cli.pretrain;
 
 import dev.maejvm.experiments.progress.ProgressListener;
 import dev.maejvm.experiments.tracking.RunJournal;
+import dev.maejvm.experiments.tracking.SystemMetrics;
 import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
 import dev.maejvm.pretrain.events.RunStart;
 import dev.maejvm.pretrain.events.RunStatus;
@@ -112,6 +113,8 @@ public final class PretrainCommand implements Callable<Integer> {
         List<TrainingListener> ls = new ArrayList<>();
         RunJournal journal = new RunJournal(out);
         ls.add(journal);                              // first: its run id is the one checkpoints keep
+        SystemMetrics system = new SystemMetrics(journal, 10);
+        ls.add(system);                               // CPU and memory every 10 s, into the journal
         tracking.tracker(out).ifPresent(ls::add);     // after the journal: it delivers what the journal wrote
         ls.add(ProgressListener.forConsole(totalSteps));
         TrainingListener listener = new TrainingListeners(ls);
