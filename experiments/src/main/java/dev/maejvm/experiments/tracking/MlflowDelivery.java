@@ -163,8 +163,7 @@ public final class MlflowDelivery {
             experimentId = info.getExperimentId();
             artifactUri = info.getArtifactUri();
         } else {
-            experimentId = client.getExperimentByName(experimentName).map(Service.Experiment::getExperimentId)
-                    .orElseGet(() -> client.createExperiment(experimentName));
+            experimentId = experimentId(experimentName);
             Service.CreateRun.Builder req = Service.CreateRun.newBuilder().setExperimentId(experimentId)
                     .setStartTime(start.time()).setRunName(start.name() == null ? start.kind() : start.name());
             Service.RunInfo info = client.createRun(req.build());
@@ -172,6 +171,18 @@ public final class MlflowDelivery {
             artifactUri = info.getArtifactUri();
         }
         return new DeliveryState(trackingUri, experimentId, runId, artifactUri, 0);
+    }
+
+    /**
+     * Creates the experiment, or finds it when it exists. In that order because the official
+     * client retries get-by-name's 404 for a missing experiment as if it were a rate limit.
+     */
+    private String experimentId(String name) {
+        try {
+            return client.createExperiment(name);
+        } catch (org.mlflow.tracking.MlflowClientException alreadyThere) {
+            return client.getExperimentByName(name).map(Service.Experiment::getExperimentId).orElseThrow(() -> alreadyThere);
+        }
     }
 
     private void sendParamsInChunks(String runId, List<Service.Param> params, List<Service.RunTag> tags) {
