@@ -27,6 +27,13 @@ final class LossCurves {
         XYChart chart = new XYChartBuilder().width(800).height(450).title("loss").xAxisTitle("step").yAxisTitle("loss").build();
         series.forEach((key, points) -> chart.addSeries(key, points.stream().mapToDouble(p -> p[0]).toArray(),
                 points.stream().mapToDouble(p -> p[1]).toArray()).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE));
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        // in memory, no ImageIO disk cache: its temp files register a shutdown hook, which fails
+        // when the curves are drawn while a SIGTERM shuts the JVM down; temp name + rename, so a
+        // failure never leaves a torn file
+        javax.imageio.ImageIO.setUseCache(false);
+        Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
+        javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", tmp.toFile());
+        java.nio.file.Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }
