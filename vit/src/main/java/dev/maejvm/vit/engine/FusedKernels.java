@@ -212,6 +212,38 @@ public final class FusedKernels {
         });
     }
 
+    /**
+     * Token-major rows to head-major blocks: {@code tokens} [N*T, S*H*hd] (for each token, S
+     * groups (q, k, v) of H heads of hd values) into {@code heads} [S, N*H, T, hd]. With
+     * {@code toHeads} false, the inverse copy. Copies hd-long contiguous runs, samples across cores.
+     */
+    public static void permuteHeads(INDArray tokens, INDArray heads, int n, int t, int s, int h, int hd, boolean toHeads) {
+        FloatBuffer tb = buf(tokens), hb = buf(heads);
+        int to = off(tokens), ho = off(heads);
+        int rowLen = s * h * hd;
+        forRows(n, (from, until) -> {
+            float[] run = new float[hd];
+            for (int b = from; b < until; b++) {
+                for (int tt = 0; tt < t; tt++) {
+                    int row = to + (b * t + tt) * rowLen;
+                    for (int g = 0; g < s; g++) {
+                        for (int hh = 0; hh < h; hh++) {
+                            int ti = row + (g * h + hh) * hd;
+                            int hi = ho + (((g * n + b) * h + hh) * t + tt) * hd;
+                            if (toHeads) {
+                                tb.get(ti, run);
+                                hb.put(hi, run);
+                            } else {
+                                hb.get(hi, run);
+                                tb.put(ti, run);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     /** y[i, j] += row[j] (y: [M, K], row: [K]). */
     public static void addRow(INDArray y, INDArray row) {
         int k = (int) y.size(1);

@@ -64,8 +64,12 @@ public final class Attention {
         this.t = t;
         allocate(x.dataType());
         INDArray qkvOut = qkv.forward(x);                                              // [N*T, 3D]
-        heads.reshape('c', 3, n, numHeads, t, headDim)
-                .assign(qkvOut.reshape('c', n, t, 3, numHeads, headDim).permute(2, 0, 3, 1, 4));
+        if (FusedKernels.applies(qkvOut, heads)) {
+            FusedKernels.permuteHeads(qkvOut, heads, n, t, 3, numHeads, (int) headDim, true);
+        } else {
+            heads.reshape('c', 3, n, numHeads, t, headDim)
+                    .assign(qkvOut.reshape('c', n, t, 3, numHeads, headDim).permute(2, 0, 3, 1, 4));
+        }
         Kernels.matmul(q, k, attn, false, true, scale, 0.0);                          // [N*H, T, T]
         if (FusedKernels.applies(attn)) {
             FusedKernels.softmaxRows(attn);
@@ -73,8 +77,12 @@ public final class Attention {
             Nd4j.exec(new SoftMax(attn, attn, 2));
         }
         Kernels.matmul(attn, v, ctx, false, false, 1.0, 0.0);                         // [N*H, T, hd]
-        merged.reshape('c', n, t, numHeads, headDim)
-                .assign(ctx.reshape('c', n, numHeads, t, headDim).permute(0, 2, 1, 3)); // [N, T, H, hd]
+        if (FusedKernels.applies(merged, ctx)) {
+            FusedKernels.permuteHeads(merged, ctx, n, t, 1, numHeads, (int) headDim, false);
+        } else {
+            merged.reshape('c', n, t, numHeads, headDim)
+                    .assign(ctx.reshape('c', n, numHeads, t, headDim).permute(0, 2, 1, 3)); // [N, T, H, hd]
+        }
         return proj.forward(merged);
     }
 
@@ -85,8 +93,12 @@ public final class Attention {
     public INDArray backward(INDArray dy) {
         INDArray dMerged = proj.backward(dy, true);                                    // [N*T, D]
         INDArray dCtx = dq;                                                            // [N*H, T, hd]; dq is free until below
-        dCtx.reshape('c', n, numHeads, t, headDim)
-                .assign(dMerged.reshape('c', n, t, numHeads, headDim).permute(0, 2, 1, 3));
+        if (FusedKernels.applies(dMerged, dCtx)) {
+            FusedKernels.permuteHeads(dMerged, dCtx, n, t, 1, numHeads, (int) headDim, true);
+        } else {
+            dCtx.reshape('c', n, numHeads, t, headDim)
+                    .assign(dMerged.reshape('c', n, t, numHeads, headDim).permute(0, 2, 1, 3));
+        }
         Kernels.matmul(dCtx, v, dAttn, false, true, 1.0, 0.0);                        // dP = dCtx v^T
         Kernels.matmul(attn, dCtx, dv, true, false, 1.0, 0.0);                        // dV = P^T dCtx
         // softmax backward: dS = P * (dP - sum_j dP * P)
@@ -100,8 +112,12 @@ public final class Attention {
         }
         Kernels.matmul(dAttn, k, dq, false, false, scale, 0.0);                       // dQ = dS k * scale
         Kernels.matmul(dAttn, q, dk, true, false, scale, 0.0);                        // dK = dS^T q * scale
-        dqkv.reshape('c', n, t, 3, numHeads, headDim)
-                .assign(dHeads.reshape('c', 3, n, numHeads, t, headDim).permute(1, 3, 0, 2, 4));
+        if (FusedKernels.applies(dqkv, dHeads)) {
+            FusedKernels.permuteHeads(dqkv, dHeads, n, t, 3, numHeads, (int) headDim, false);
+        } else {
+            dqkv.reshape('c', n, t, 3, numHeads, headDim)
+                    .assign(dHeads.reshape('c', 3, n, numHeads, t, headDim).permute(1, 3, 0, 2, 4));
+        }
         return qkv.backward(dqkv, true);
     }
 
