@@ -7,8 +7,7 @@ import sys
 
 import torch
 
-# the reference model lives with the benchmark that also runs it
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "experiments", "src", "main", "resources", "bench"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mae_reference import MaskedAutoencoderViT, write_safetensors  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "resources", "golden")
