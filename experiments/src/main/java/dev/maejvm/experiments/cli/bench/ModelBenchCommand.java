@@ -80,7 +80,7 @@ public final class ModelBenchCommand implements Callable<Integer> {
         }
         Path dir = Files.createTempDirectory("mae-torch-bench");
         Path script = dir.resolve("torch_mae_bench.py");
-        for (String name : new String[] {"torch_mae_bench.py", "mae_reference.py"}) {
+        for (String name : new String[] {"torch_mae_bench.py"}) { // self-contained: the model is inlined
             try (InputStream in = ModelBenchCommand.class.getResourceAsStream("/bench/" + name)) {
                 if (in == null) {
                     System.out.println("\nPyTorch reference: " + name + " not packaged; skipped");
