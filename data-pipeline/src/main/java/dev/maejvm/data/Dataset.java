@@ -14,6 +14,11 @@ public interface Dataset {
 
     List<String> classNames();
 
+    /** What {@link #get} names in its errors for this index: the file, or "file#index". */
+    default String source(int index) {
+        return describe() + " #" + index;
+    }
+
     /** One line: kind, path, size, classes. */
     String describe();
 }

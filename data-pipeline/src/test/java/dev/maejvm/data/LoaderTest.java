@@ -180,4 +180,76 @@ class LoaderTest {
             assertTrue(skip.skipped().get(0).contains("broken-5.png"));
         }
     }
+
+    @Test
+    void atMostPrefetchBatchesAreDecodedAheadOfTheConsumer() throws Exception {
+        IdxDataset inner = new IdxDataset(idx(200, false));
+        java.util.concurrent.atomic.AtomicInteger loaded = new java.util.concurrent.atomic.AtomicInteger();
+        Dataset counting = new Dataset() {
+            public int size() { return inner.size(); }
+            public Example get(int i) { loaded.incrementAndGet(); return inner.get(i); }
+            public int numClasses() { return inner.numClasses(); }
+            public List<String> classNames() { return inner.classNames(); }
+            public String describe() { return "counting"; }
+        };
+        try (DataLoader loader = DataLoader.builder(counting).batchSize(4).workers(3).prefetch(2).build()) {
+            var it = loader.epoch(0);
+            it.next();
+            Thread.sleep(300);                    // time for any runaway worker to read on
+            // the batch handed over, plus at most `prefetch` in flight
+            assertTrue(loaded.get() <= 3 * 4, "decoded " + loaded.get() + " samples ahead of a consumer that took one batch");
+            it.close();
+        }
+    }
+
+    @Test
+    void aFailingTransformNamesTheFileAndCloseStopsEveryWorker() throws IOException {
+        IdxDataset ds = new IdxDataset(idx(20, false));
+        Transform broken = (img, rng) -> {
+            if (img.get(0, 0, 0) == 13 / 255f) {
+                throw new IllegalArgumentException("bad crop");
+            }
+            return img;
+        };
+        DataLoader loader = DataLoader.builder(ds).batchSize(5).shuffle(false).workers(2).transform(broken).build();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> epoch(loader, 0));
+        assertTrue(e.getMessage().contains("toy-images-idx3-ubyte#13") && e.getMessage().contains("bad crop"), e.getMessage());
+        loader.close();
+        assertEquals(0, Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("mae-data-") && t.isAlive()).count(),
+                "worker threads left after close");
+        assertThrows(IllegalStateException.class, () -> loader.epoch(1));
+    }
+
+    @Test
+    void shardsTogetherSeeEverySampleOnceAndSkippedBatchesVanish() throws IOException {
+        IdxDataset ds = new IdxDataset(idx(37, false));
+        Set<Integer> seen = new HashSet<>();
+        int total = 0;
+        for (int rank = 0; rank < 3; rank++) {
+            try (DataLoader l = DataLoader.builder(ds).batchSize(5).seed(9).shard(rank, 3).build()) {
+                for (List<Integer> b : epoch(l, 4)) {
+                    seen.addAll(b);
+                    total += b.size();
+                }
+            }
+        }
+        assertEquals(37, total);
+        assertEquals(37, seen.size());
+        Dataset allBad = new Dataset() {
+            public int size() { return 8; }
+            public Example get(int i) {
+                if (i < 4) {
+                    throw new BadImageException("/data/bad-" + i + ".png", "empty file", null);
+                }
+                return ds.get(i);
+            }
+            public int numClasses() { return 10; }
+            public List<String> classNames() { return ds.classNames(); }
+            public String describe() { return "half bad"; }
+        };
+        try (DataLoader l = DataLoader.builder(allBad).batchSize(4).shuffle(false).onBadImage(OnBadImage.SKIP).build()) {
+            assertEquals(List.of(List.of(4, 5, 6, 7)), epoch(l, 0), "the all-bad first batch is not delivered");
+            assertEquals(4, l.skipped().size());
+        }
+    }
 }

@@ -3,117 +3,157 @@ package dev.maejvm.data.decode;
 import dev.maejvm.data.BadImageException;
 import dev.maejvm.data.Image;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.Locale;
+import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
+import org.apache.commons.imaging.ImageInfo;
 import org.apache.commons.imaging.Imaging;
 
 /**
- * Decodes image files to pixels, choosing per format the decoder that gives the same pixels as
- * other decoders (FACTS.md): JPEG, PNG and TIFF with the JDK's ImageIO (Commons Imaging refuses
- * progressive JPEG, applies PNG gAMA chunks, darkening them, and mis-decodes 16-bit LZW TIFF),
- * everything else (BMP, GIF first frame, PNM, ...) with Apache Commons Imaging, falling back to
- * ImageIO. Dimensions are read
- * from the header first: more than {@code maxPixels} is refused before any pixel is allocated.
- * Alpha is dropped (the colour channels are kept as stored); gray stays one channel. JPEG and TIFF
- * are turned upright by their EXIF orientation.
+ * Decodes an image file to pixels that agree with other decoders (ImageMagick, libpng, PIL):
+ * the format is recognised from the file's first bytes, then each goes to the decoder that is
+ * right for it (FACTS.md lists where Commons Imaging is wrong; DecodeTest checks every case):
+ * <ul>
+ *   <li>BMP, GIF (first frame), PBM: Apache Commons Imaging, falling back to the JDK's ImageIO;
+ *   <li>JPEG (baseline, progressive, gray, CMYK): ImageIO. Commons Imaging refuses progressive
+ *       JPEG and gets CMYK colours wrong; CMYK becomes RGB by the naive formula (see Pixels);
+ *       a truncated JPEG is an error, not a gray-filled picture;
+ *   <li>PNG: ImageIO, which leaves a gAMA chunk unapplied as libpng and PIL do (Commons
+ *       Imaging applies it and the picture comes out darker);
+ *   <li>TIFF: ImageIO; 16-bit with the horizontal predictor is corrected (TiffPredictor);
+ *   <li>PGM/PPM: read here (PnmReader), since Commons Imaging gets 16-bit ones wrong;
+ *   <li>WebP and anything unrecognised: a {@link BadImageException} that says so.
+ * </ul>
+ * Dimensions come from the header first: more than {@link DecodeOptions#maxPixels()} is refused
+ * before any pixel is allocated. Gray stays one channel, colour is three, alpha is handled by
+ * {@link DecodeOptions#alpha()} (dropped by default). JPEG and TIFF are turned upright by their
+ * EXIF orientation. Thread-safe: it holds no mutable state.
  */
 public final class ImageDecoder {
     /** PIL's default decompression-bomb limit. */
-    public static final long DEFAULT_MAX_PIXELS = 178_956_970L;
+    public static final long DEFAULT_MAX_PIXELS = DecodeOptions.DEFAULT_MAX_PIXELS;
 
-    /** Where the JDK's decoders are right and Commons Imaging is not (FACTS.md, and DecodeTest). */
-    private static final java.util.Set<String> IMAGEIO_FIRST = java.util.Set.of("jpg", "jpeg", "png", "tif", "tiff");
+    private final DecodeOptions options;
 
-    private final long maxPixels;
+    public ImageDecoder(DecodeOptions options) {
+        this.options = options;
+    }
 
     public ImageDecoder(long maxPixels) {
-        this.maxPixels = maxPixels;
+        this(DecodeOptions.defaults().withMaxPixels(maxPixels));
     }
 
     public ImageDecoder() {
-        this(DEFAULT_MAX_PIXELS);
+        this(DecodeOptions.defaults());
     }
 
+    public DecodeOptions options() {
+        return options;
+    }
+
+    /** @throws BadImageException naming the file when it cannot be read as an image */
     public Image decode(Path file) {
         String src = file.toString();
-        long size;
-        try {
-            size = Files.size(file);
+        byte[] head = new byte[ImageFormat.HEAD];
+        int n;
+        try (InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
         } catch (IOException e) {
-            throw new BadImageException(src, "cannot read (" + e.getMessage() + ")", e);
+            throw new BadImageException(src, "cannot read (" + e + ")", e);
         }
-        if (size == 0) {
+        if (n == 0) {
             throw new BadImageException(src, "empty file", null);
         }
-        String ext = extension(file);
-        BufferedImage img;
+        ImageFormat format = ImageFormat.sniff(head, n);
+        Image img;
         try {
-            checkDimensions(file, src);
-            if (IMAGEIO_FIRST.contains(ext)) {
-                // no fallback to Commons Imaging when ImageIO throws: for these formats it would
-                // give wrong pixels where the JDK gives up (16-bit predictor TIFF, CMYK JPEG)
-                img = ImageIO.read(file.toFile());
-            } else {
-                try {
-                    img = Imaging.getBufferedImage(file.toFile());
-                    var colorType = Imaging.getImageInfo(file.toFile()).getColorType();
-                    if (colorType == org.apache.commons.imaging.ImageInfo.ColorType.GRAYSCALE
-                            || colorType == org.apache.commons.imaging.ImageInfo.ColorType.BW) {
-                        img = toGray(img);      // Commons Imaging returns gray formats (PGM, PBM) as RGB
-                    }
-                } catch (IOException | RuntimeException e) {
-                    img = ImageIO.read(file.toFile());
-                    if (img == null) {
-                        throw e;
-                    }
-                }
-            }
+            img = switch (format) {
+                case PNM -> PnmReader.handles(head[1]) ? PnmReader.read(file, options.maxPixels()) : commonsImaging(file);
+                case BMP, GIF -> commonsImaging(file);
+                case JPEG, PNG, TIFF -> imageIo(file, format);
+                case WEBP -> throw new BadImageException(src, "WebP is not supported (neither Commons Imaging nor the JDK "
+                        + "decodes it); convert it to PNG first", null);
+                case UNKNOWN -> throw new BadImageException(src, "unsupported or unrecognised image format (first bytes "
+                        + hex(head, n) + ")", null);
+            };
         } catch (BadImageException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new BadImageException(src, "cannot decode (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+            throw new BadImageException(src, "cannot decode " + format + " (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")", e);
         }
-        if (img == null) {
-            throw new BadImageException(src, "unsupported or unrecognised image format", null);
-        }
-        Image pixels = toImage(img);
-        boolean exif = ext.equals("jpg") || ext.equals("jpeg") || ext.equals("tif") || ext.equals("tiff");
-        return exif ? ExifOrientation.apply(pixels, ExifOrientation.read(file.toFile())) : pixels;
+        return format.hasExifOrientation() ? ExifOrientation.apply(img, ExifOrientation.read(file.toFile())) : img;
     }
 
-    private void checkDimensions(Path file, String src) throws IOException {
-        long w = -1;
-        long h = -1;
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers != null && readers.hasNext()) {
-                ImageReader r = readers.next();
-                try {
-                    r.setInput(in, true, true);
-                    w = r.getWidth(0);
-                    h = r.getHeight(0);
-                } finally {
-                    r.dispose();
-                }
+    private Image imageIo(Path file, ImageFormat format) throws IOException {
+        String src = file.toString();
+        TiffPredictor.Patched tiff = format == ImageFormat.TIFF ? TiffPredictor.patch(Files.readAllBytes(file)) : null;
+        try (ImageInputStream in = tiff != null
+                ? ImageIO.createImageInputStream(new ByteArrayInputStream(tiff.bytes()))
+                : ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new BadImageException(src, "no decoder for this " + format + " file", null);
             }
-        } catch (IOException e) {
-            w = -1;
-        }
-        if (w < 0) {
+            ImageReader reader = readers.next();
             try {
-                java.awt.Dimension d = Imaging.getImageSize(file.toFile());
-                w = d.width;
-                h = d.height;
-            } catch (IOException | RuntimeException e) {
-                throw new BadImageException(src, "unsupported, corrupt or truncated image (" + e.getMessage() + ")", e);
+                reader.setInput(in, true, true);
+                checkPixelLimit(src, reader.getWidth(0), reader.getHeight(0), options.maxPixels());
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((IIOReadWarningListener) (r, w) -> warnings.add(w));
+                BufferedImage img = reader.read(0);
+                for (String w : warnings) {
+                    String lower = w.toLowerCase(java.util.Locale.ROOT);
+                    if (lower.contains("premature end") || lower.contains("truncated")) {
+                        throw new BadImageException(src, "truncated " + format + " (" + w + ")", null);
+                    }
+                }
+                if (tiff != null) {
+                    TiffPredictor.integrate(img.getRaster(), tiff.rowLength());
+                }
+                return Pixels.of(img, options.alpha());
+            } finally {
+                reader.dispose();
             }
         }
+    }
+
+    private Image commonsImaging(Path file) throws IOException {
+        String src = file.toString();
+        java.awt.Dimension d;
+        try {
+            d = Imaging.getImageSize(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new BadImageException(src, "unsupported, corrupt or truncated image (" + e.getMessage() + ")", e);
+        }
+        checkPixelLimit(src, d.width, d.height, options.maxPixels());
+        try {
+            BufferedImage img = Imaging.getBufferedImage(file.toFile());
+            ImageInfo.ColorType type = Imaging.getImageInfo(file.toFile()).getColorType();
+            Image px = Pixels.of(img, options.alpha());
+            boolean gray = type == ImageInfo.ColorType.GRAYSCALE || type == ImageInfo.ColorType.BW;
+            // Commons Imaging returns gray formats as RGB with r == g == b
+            return gray ? new Image(1, px.height(), px.width(), java.util.Arrays.copyOf(px.pixels(), px.height() * px.width())) : px;
+        } catch (IOException | RuntimeException e) {
+            BufferedImage img = ImageIO.read(file.toFile());
+            if (img == null) {
+                throw e;
+            }
+            return Pixels.of(img, options.alpha());
+        }
+    }
+
+    /** Refuses absurd dimensions before anything is allocated. */
+    static void checkPixelLimit(String src, long w, long h, long maxPixels) {
         if (w <= 0 || h <= 0) {
             throw new BadImageException(src, "image has no pixels (" + w + "x" + h + ")", null);
         }
@@ -123,52 +163,11 @@ public final class ImageDecoder {
         }
     }
 
-    private static BufferedImage toGray(BufferedImage rgb) {
-        BufferedImage g = new BufferedImage(rgb.getWidth(), rgb.getHeight(), BufferedImage.TYPE_BYTE_GRAY);
-        var raster = g.getRaster();
-        for (int y = 0; y < rgb.getHeight(); y++) {
-            for (int x = 0; x < rgb.getWidth(); x++) {
-                raster.setSample(x, y, 0, rgb.getRGB(x, y) & 0xff);     // r == g == b for a gray source
-            }
+    private static String hex(byte[] b, int n) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < Math.min(n, 8); i++) {
+            s.append(String.format("%02x", b[i] & 0xff));
         }
-        return g;
-    }
-
-    /** Gray images stay one channel; colour images become RGB; alpha is dropped. */
-    static Image toImage(BufferedImage img) {
-        int w = img.getWidth();
-        int h = img.getHeight();
-        boolean gray = img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY
-                && img.getColorModel().getNumColorComponents() == 1;
-        if (gray) {
-            float[] px = new float[w * h];
-            var raster = img.getRaster();
-            int bits = img.getColorModel().getComponentSize(0);
-            float max = (1 << bits) - 1;
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    px[y * w + x] = raster.getSample(x, y, 0) / max;
-                }
-            }
-            return new Image(1, h, w, px);
-        }
-        float[] px = new float[3 * w * h];
-        int plane = w * h;
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int rgb = img.getRGB(x, y);
-                int i = y * w + x;
-                px[i] = ((rgb >> 16) & 0xff) / 255f;
-                px[plane + i] = ((rgb >> 8) & 0xff) / 255f;
-                px[2 * plane + i] = (rgb & 0xff) / 255f;
-            }
-        }
-        return new Image(3, h, w, px);
-    }
-
-    static String extension(Path file) {
-        String n = file.getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
+        return s.toString();
     }
 }

@@ -28,8 +28,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * (seed, epoch), and each sample's random transform draws from (seed, epoch, sample index), so
  * the same seed gives the same batches whatever the number of workers. With {@code shard(rank,
  * worldSize)} each process takes every worldSize-th batch of the same permutation. A worker's
- * error reaches the consumer with the file named; under SKIP a bad image is left out of its
- * batch and listed in {@link #skipped()}.
+ * error reaches the consumer with the file named (a BadImageException as it is, any other
+ * failure of decoding or transforming wrapped in an IllegalStateException that names the
+ * source); under SKIP a bad image is left out of its batch (which is then smaller; a batch left
+ * empty is not delivered) and listed in {@link #skipped()}.
  */
 public final class DataLoader implements AutoCloseable {
     private final Dataset dataset;
@@ -56,8 +58,9 @@ public final class DataLoader implements AutoCloseable {
         this.onBadImage = b.onBadImage;
         this.rank = b.rank;
         this.worldSize = b.worldSize;
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
         this.workers = Executors.newFixedThreadPool(b.workers, r -> {
-            Thread t = new Thread(r, "mae-data");
+            Thread t = new Thread(r, "mae-data-" + n.getAndIncrement());
             t.setDaemon(true);
             return t;
         });
@@ -82,51 +85,91 @@ public final class DataLoader implements AutoCloseable {
         return dataset;
     }
 
-    /** The epoch's batches from batch {@code fromBatch} on (to resume mid-epoch without decoding the rest). */
-    public Iterator<Batch> epoch(int epoch, int fromBatch) {
-        int[] order = permutation(epoch);
-        int total = batchesPerEpoch();
-        return new Iterator<>() {
-            private final Deque<Future<Batch>> inFlight = new ArrayDeque<>();
-            private int next = fromBatch;
-
-            private void fill() {
-                while (inFlight.size() < prefetch && next < total) {
-                    int local = next++;
-                    int global = local * worldSize + rank;
-                    inFlight.add(workers.submit(() -> load(order, epoch, global, local)));
-                }
-            }
-
-            @Override
-            public boolean hasNext() {
-                fill();
-                return !inFlight.isEmpty();
-            }
-
-            @Override
-            public Batch next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                try {
-                    return inFlight.poll().get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for data", e);
-                } catch (ExecutionException e) {
-                    inFlight.forEach(f -> f.cancel(true));
-                    inFlight.clear();
-                    if (e.getCause() instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    throw new IllegalStateException("data loading failed: " + e.getCause(), e.getCause());
-                }
-            }
-        };
+    /**
+     * The epoch's batches from batch {@code fromBatch} on (to resume mid-epoch without decoding the
+     * rest). Closing the iterator early cancels the batches in flight.
+     */
+    public BatchIterator epoch(int epoch, int fromBatch) {
+        if (workers.isShutdown()) {
+            throw new IllegalStateException("this DataLoader is closed");
+        }
+        return new BatchIterator(epoch, fromBatch);
     }
 
-    public Iterator<Batch> epoch(int epoch) {
+    /** The batches of one epoch, at most {@code prefetch} of them decoded ahead of the consumer. */
+    public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
+        private final Deque<Future<Batch>> inFlight = new ArrayDeque<>();
+        private final int[] order;
+        private final int epoch;
+        private final int total;
+        private int next;
+        private Batch ready;
+
+        private BatchIterator(int epoch, int fromBatch) {
+            this.order = permutation(epoch);
+            this.epoch = epoch;
+            this.total = batchesPerEpoch();
+            this.next = fromBatch;
+        }
+
+        private void fill() {
+            while (inFlight.size() < prefetch && next < total) {
+                int local = next++;
+                int global = local * worldSize + rank;
+                inFlight.add(workers.submit(() -> load(order, epoch, global, local)));
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (ready == null) {
+                fill();
+                if (inFlight.isEmpty()) {
+                    return false;
+                }
+                ready = take(inFlight.poll());      // null: a batch whose every image was skipped
+            }
+            return true;
+        }
+
+        @Override
+        public Batch next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            Batch b = ready;
+            ready = null;
+            return b;
+        }
+
+        private Batch take(Future<Batch> f) {
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                close();
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for data", e);
+            } catch (java.util.concurrent.CancellationException e) {
+                throw new IllegalStateException("the loader was closed while this epoch was read", e);
+            } catch (ExecutionException e) {
+                close();
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException("data loading failed: " + e.getCause(), e.getCause());
+            }
+        }
+
+        /** Cancels the batches in flight; the iterator then ends. */
+        @Override
+        public void close() {
+            inFlight.forEach(f -> f.cancel(true));
+            inFlight.clear();
+            next = total;
+        }
+    }
+
+    public BatchIterator epoch(int epoch) {
         return epoch(epoch, 0);
     }
 
@@ -148,6 +191,7 @@ public final class DataLoader implements AutoCloseable {
         return order;
     }
 
+    /** Batch {@code localBatch}: samples [globalBatch * B, + B) of the order; null when SKIP left it empty. */
     private Batch load(int[] order, int epoch, int globalBatch, int localBatch) {
         int start = globalBatch * batchSize;
         int end = Math.min(order.length, start + batchSize);
@@ -156,21 +200,29 @@ public final class DataLoader implements AutoCloseable {
         List<String> sources = new ArrayList<>();
         for (int k = start; k < end; k++) {
             int idx = order[k];
+            Example ex;
             try {
-                Example ex = dataset.get(idx);
-                imgs.add(transform.apply(ex.image(), new SplittableRandom(mix(seed, epoch, idx))));
-                labels.add(ex.label());
-                sources.add(ex.source());
+                ex = dataset.get(idx);
             } catch (BadImageException e) {
                 if (onBadImage == OnBadImage.FAIL) {
                     throw new BadImageException(e.source(), e.getMessage().substring(e.source().length() + 2)
                             + " (use --on-bad-image=skip to skip unreadable images)", e);
                 }
                 skipped.add(e.getMessage());
+                continue;
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(dataset.source(idx) + ": cannot load (" + e + ")", e);
             }
+            try {
+                imgs.add(transform.apply(ex.image(), new SplittableRandom(mix(seed, epoch, idx))));
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(ex.source() + ": transform failed (" + e.getMessage() + ")", e);
+            }
+            labels.add(ex.label());
+            sources.add(ex.source());
         }
         if (imgs.isEmpty()) {
-            throw new IllegalStateException("batch " + localBatch + " of epoch " + epoch + " has no readable image");
+            return null;
         }
         Image first = imgs.get(0);
         int per = first.pixels().length;
@@ -196,10 +248,17 @@ public final class DataLoader implements AutoCloseable {
         return z ^ (z >>> 31);
     }
 
-    /** Stops the workers. */
+    /** Stops the workers: work in flight is interrupted and the threads are gone when this returns (up to 10 s). */
     @Override
     public void close() {
         workers.shutdownNow();
+        try {
+            if (!workers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("data loader threads did not stop within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Options of a loader; defaults: batch 64, shuffle, keep the last partial batch, 2 workers, 4 in flight. */

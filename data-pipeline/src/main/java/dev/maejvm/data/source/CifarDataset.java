@@ -114,6 +114,11 @@ public final class CifarDataset implements Dataset {
     }
 
     @Override
+    public String source(int index) {
+        return files.get(0).getParent() + "#" + index;
+    }
+
+    @Override
     public int numClasses() {
         return numClasses;
     }

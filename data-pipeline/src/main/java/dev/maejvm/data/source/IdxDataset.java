@@ -115,6 +115,11 @@ public final class IdxDataset implements Dataset {
     }
 
     @Override
+    public String source(int index) {
+        return imagesFile + "#" + index;
+    }
+
+    @Override
     public int numClasses() {
         return numClasses;
     }

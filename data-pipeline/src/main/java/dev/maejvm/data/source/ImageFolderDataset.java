@@ -90,6 +90,11 @@ public final class ImageFolderDataset implements Dataset {
     }
 
     @Override
+    public String source(int index) {
+        return files.get(index).toString();
+    }
+
+    @Override
     public int numClasses() {
         return classes.size();
     }

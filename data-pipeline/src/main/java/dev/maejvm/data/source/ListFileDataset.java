@@ -82,6 +82,11 @@ public final class ListFileDataset implements Dataset {
     }
 
     @Override
+    public String source(int index) {
+        return files.get(index).toString();
+    }
+
+    @Override
     public int numClasses() {
         return numClasses;
     }

@@ -3,100 +3,123 @@ package dev.maejvm.data.transform;
 import dev.maejvm.data.Image;
 import dev.maejvm.data.Transform;
 
-/** The transforms of MAE pretraining and evaluation, as torchvision's (the differences are stated). */
+/**
+ * The deterministic and simple random transforms, as torchvision's (differences are stated).
+ * Heavier ones have their own classes: {@link RandomResizedCrop}, {@link RandAugment},
+ * {@link RandomErasing}; batch-level mixing is {@link MixupCutmix}.
+ */
 public final class Transforms {
     private Transforms() {}
 
-    /**
-     * torchvision's RandomResizedCrop: up to 10 tries for an area share in {@code scale} and an
-     * aspect ratio log-uniform in {@code ratio} that fits, else a centre crop of the clamped
-     * ratio; the crop is resampled to size x size. MAE pretraining: scale (0.2, 1), bicubic.
-     */
+    /** See {@link RandomResizedCrop}. */
     public static Transform randomResizedCrop(int size, double minScale, double maxScale, double minRatio,
                                               double maxRatio, Interpolation interp) {
-        return (img, rng) -> {
-            double area = (double) img.height() * img.width();
-            for (int attempt = 0; attempt < 10; attempt++) {
-                double target = area * (minScale + rng.nextDouble() * (maxScale - minScale));
-                double logR = Math.log(minRatio) + rng.nextDouble() * (Math.log(maxRatio) - Math.log(minRatio));
-                double ar = Math.exp(logR);
-                int w = (int) Math.round(Math.sqrt(target * ar));
-                int h = (int) Math.round(Math.sqrt(target / ar));
-                if (w > 0 && h > 0 && w <= img.width() && h <= img.height()) {
-                    int top = rng.nextInt(img.height() - h + 1);
-                    int left = rng.nextInt(img.width() - w + 1);
-                    return interp.resample(img, top, left, h, w, size, size);
-                }
-            }
-            double inRatio = (double) img.width() / img.height();
-            int w;
-            int h;
-            if (inRatio < minRatio) {
-                w = img.width();
-                h = (int) Math.round(w / minRatio);
-            } else if (inRatio > maxRatio) {
-                h = img.height();
-                w = (int) Math.round(h * maxRatio);
-            } else {
-                w = img.width();
-                h = img.height();
-            }
-            return interp.resample(img, (img.height() - h) / 2, (img.width() - w) / 2, h, w, size, size);
-        };
+        return new RandomResizedCrop(size, minScale, maxScale, minRatio, maxRatio, interp);
     }
 
     /** MAE pretraining's crop: scale (0.2, 1.0), ratio (3/4, 4/3), bicubic. */
     public static Transform maePretrainCrop(int size) {
-        return randomResizedCrop(size, 0.2, 1.0, 3.0 / 4, 4.0 / 3, Interpolation.BICUBIC);
+        return RandomResizedCrop.mae(size);
+    }
+
+    /** The rows [top, top + h) and columns [left, left + w), copied; the box must lie inside the image. */
+    public static Image crop(Image img, int top, int left, int h, int w) {
+        if (top < 0 || left < 0 || h <= 0 || w <= 0 || top + h > img.height() || left + w > img.width()) {
+            throw new IllegalArgumentException("crop " + h + "x" + w + " at (" + top + ", " + left + ") is outside the "
+                    + img.height() + "x" + img.width() + " image");
+        }
+        int c = img.channels();
+        float[] out = new float[c * h * w];
+        for (int ch = 0; ch < c; ch++) {
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(img.pixels(), (ch * img.height() + top + y) * img.width() + left, out, (ch * h + y) * w, w);
+            }
+        }
+        return new Image(c, h, w, out);
+    }
+
+    /**
+     * torchvision's Resize(size) with an int: the shorter side becomes {@code size}, the longer
+     * {@code (int) (size * long / short)}.
+     */
+    public static Transform resize(int size, Interpolation interp) {
+        return (img, rng) -> {
+            int h = img.height();
+            int w = img.width();
+            if (h <= w) {
+                return interp.resize(img, size, (int) ((long) size * w / h));
+            }
+            return interp.resize(img, (int) ((long) size * h / w), size);
+        };
+    }
+
+    /** Resize to exactly height x width (torchvision's Resize((h, w))). */
+    public static Transform resize(int height, int width, Interpolation interp) {
+        return (img, rng) -> interp.resize(img, height, width);
+    }
+
+    /**
+     * torchvision's CenterCrop(size): top = round((H - size) / 2), left likewise (half to even, as
+     * Python's round). An image smaller than the crop is an error (torchvision pads it instead).
+     */
+    public static Transform centerCrop(int size) {
+        return (img, rng) -> crop(img, (int) Math.rint((img.height() - size) / 2.0), (int) Math.rint((img.width() - size) / 2.0),
+                size, size);
+    }
+
+    /** Resize the shorter side to {@code size}, then centre-crop size x size (the evaluation transform). */
+    public static Transform resizeCenterCrop(int size, Interpolation interp) {
+        return resize(size, interp).then(centerCrop(size));
     }
 
     /** Mirrors left-right with probability p. */
     public static Transform horizontalFlip(double p) {
-        return (img, rng) -> {
-            if (rng.nextDouble() >= p) {
-                return img;
+        return (img, rng) -> rng.nextDouble() < p ? flip(img) : img;
+    }
+
+    /** Left-right mirror. */
+    public static Image flip(Image img) {
+        int c = img.channels();
+        int h = img.height();
+        int w = img.width();
+        float[] out = new float[img.pixels().length];
+        for (int row = 0; row < c * h; row++) {
+            int o = row * w;
+            for (int x = 0; x < w; x++) {
+                out[o + x] = img.pixels()[o + w - 1 - x];
             }
-            int c = img.channels();
-            int h = img.height();
-            int w = img.width();
-            float[] out = new float[img.pixels().length];
-            for (int ch = 0; ch < c; ch++) {
-                for (int y = 0; y < h; y++) {
-                    int row = (ch * h + y) * w;
-                    for (int x = 0; x < w; x++) {
-                        out[row + x] = img.pixels()[row + w - 1 - x];
-                    }
-                }
-            }
-            return new Image(c, h, w, out);
-        };
+        }
+        return new Image(c, h, w, out);
     }
 
     /** (x - mean[c]) / std[c]. */
     public static Transform normalize(float[] mean, float[] std) {
+        float[] m = mean.clone();
+        float[] s = std.clone();
+        for (int c = 0; c < s.length; c++) {
+            if (!(s[c] > 0)) {
+                throw new IllegalArgumentException("normalise: std[" + c + "] must be positive, got " + s[c]);
+            }
+        }
         return (img, rng) -> {
-            if (mean.length != img.channels() || std.length != img.channels()) {
-                throw new IllegalArgumentException("normalise: " + mean.length + " channel statistics for an image of "
+            if (m.length != img.channels() || s.length != img.channels()) {
+                throw new IllegalArgumentException("normalise: " + m.length + " channel statistics for an image of "
                         + img.channels() + " channels");
             }
             int plane = img.height() * img.width();
             float[] out = new float[img.pixels().length];
-            for (int i = 0; i < out.length; i++) {
-                int c = i / plane;
-                out[i] = (img.pixels()[i] - mean[c]) / std[c];
+            for (int c = 0; c < img.channels(); c++) {
+                for (int i = c * plane; i < (c + 1) * plane; i++) {
+                    out[i] = (img.pixels()[i] - m[c]) / s[c];
+                }
             }
             return new Image(img.channels(), img.height(), img.width(), out);
         };
     }
 
-    /** Resize the shorter side to {@code size} (keeping the aspect ratio), then centre-crop size x size. */
-    public static Transform resizeCenterCrop(int size, Interpolation interp) {
-        return (img, rng) -> {
-            // resizing the shorter side to size and cropping the centre equals resampling the
-            // centred s x s square of the source (s = the shorter side) to size x size
-            int s = Math.min(img.height(), img.width());
-            return interp.resample(img, (img.height() - s) / 2.0, (img.width() - s) / 2.0, s, s, size, size);
-        };
+    /** Normalise with statistics measured on a dataset (see {@link ChannelStats}). */
+    public static Transform normalize(ChannelStats stats) {
+        return normalize(stats.mean(), stats.std());
     }
 
     /**

@@ -3,6 +3,9 @@ package dev.maejvm.experiments.cli.data;
 import dev.maejvm.data.Dataset;
 import dev.maejvm.data.Example;
 import dev.maejvm.data.Image;
+import dev.maejvm.data.BadImageException;
+import dev.maejvm.data.OnBadImage;
+import dev.maejvm.data.source.DatasetKind;
 import dev.maejvm.data.source.Datasets;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -14,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /** {@code mae data export}: a dataset as PNG files, one subfolder per class (flat when unlabeled). */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Write a dataset (IDX, CIFAR, image folder) as PNG files: one subfolder per class, or flat when unlabeled.")
+        description = "Write any dataset (IDX, CIFAR, COCO, list file, image folder) as PNG files: one subfolder per class, or flat when unlabeled.")
 public final class DataExportCommand implements Callable<Integer> {
     @Option(names = "--source", required = true, description = "An IDX images file, CIFAR binary data or an image folder.")
     Path source;
@@ -25,18 +28,42 @@ public final class DataExportCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N images (0: all). Default: ${DEFAULT-VALUE}.")
     int limit;
 
+    @Option(names = "--kind", description = "The source's kind when it is not recognised: idx, cifar, coco, image-folder, images, list.")
+    String kind;
+
+    @Option(names = "--on-bad-image", defaultValue = "fail", description = "fail or skip (skipped files are listed at the end). Default: ${DEFAULT-VALUE}.")
+    String onBadImage;
+
     @Override
     public Integer call() throws Exception {
-        Dataset ds = Datasets.open(source, true);
+        Dataset ds = kind == null ? Datasets.open(source) : Datasets.open(source, DatasetKind.parse(kind));
+        OnBadImage policy = OnBadImage.parse(onBadImage);
+        java.util.List<String> skipped = new java.util.ArrayList<>();
+        int written = 0;
         int n = limit > 0 ? Math.min(limit, ds.size()) : ds.size();
         int digits = String.valueOf(ds.size() - 1).length();
         for (int i = 0; i < n; i++) {
-            Example e = ds.get(i);
-            Path dir = e.label() >= 0 ? out.resolve(ds.classNames().get(e.label())) : out;
+            Example e;
+            try {
+                e = ds.get(i);
+            } catch (BadImageException bad) {
+                if (policy == OnBadImage.FAIL) {
+                    throw bad;
+                }
+                skipped.add(bad.getMessage());
+                continue;
+            }
+            // a class name is a folder name: path separators become '_' (Fashion-MNIST's "T-shirt/top")
+            Path dir = e.label() >= 0 ? out.resolve(ds.classNames().get(e.label()).replace('/', '_').replace('\\', '_')) : out;
             Files.createDirectories(dir);
             ImageIO.write(toBuffered(e.image()), "png", dir.resolve(String.format("%0" + digits + "d.png", i)).toFile());
+            written++;
         }
-        System.err.printf("wrote %d PNG files to %s%s%n", n, out, ds.numClasses() > 0 ? " (one folder per class)" : "");
+        System.err.printf("wrote %d PNG files to %s%s%n", written, out, ds.numClasses() > 0 ? " (one folder per class)" : "");
+        if (!skipped.isEmpty()) {
+            System.err.printf("skipped %d unreadable files:%n", skipped.size());
+            skipped.forEach(s -> System.err.println("  " + s));
+        }
         return 0;
     }
 

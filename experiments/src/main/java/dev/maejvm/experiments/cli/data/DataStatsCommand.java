@@ -3,6 +3,10 @@ package dev.maejvm.experiments.cli.data;
 import dev.maejvm.data.Dataset;
 import dev.maejvm.data.Example;
 import dev.maejvm.data.Image;
+import dev.maejvm.data.BadImageException;
+import dev.maejvm.data.OnBadImage;
+import dev.maejvm.data.detection.DetectionDataset;
+import dev.maejvm.data.source.DatasetKind;
 import dev.maejvm.data.source.Datasets;
 import java.nio.file.Path;
 import java.util.TreeMap;
@@ -19,9 +23,17 @@ public final class DataStatsCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", description = "Look at the first N images only (0: all). Default: ${DEFAULT-VALUE}.")
     int limit;
 
+    @Option(names = "--kind", description = "The source's kind when it is not recognised: idx, cifar, coco, image-folder, images, list.")
+    String kind;
+
+    @Option(names = "--on-bad-image", defaultValue = "fail", description = "fail or skip (skipped files are listed at the end). Default: ${DEFAULT-VALUE}.")
+    String onBadImage;
+
     @Override
     public Integer call() {
-        Dataset ds = Datasets.open(source, true);
+        Dataset ds = kind == null ? Datasets.open(source) : Datasets.open(source, DatasetKind.parse(kind));
+        OnBadImage policy = OnBadImage.parse(onBadImage);
+        java.util.List<String> skipped = new java.util.ArrayList<>();
         int n = limit > 0 ? Math.min(limit, ds.size()) : ds.size();
         TreeMap<Integer, Integer> perClass = new TreeMap<>();
         TreeMap<String, Integer> sizes = new TreeMap<>();
@@ -30,7 +42,16 @@ public final class DataStatsCommand implements Callable<Integer> {
         long[] count = new long[3];
         int channels = 0;
         for (int i = 0; i < n; i++) {
-            Example e = ds.get(i);
+            Example e;
+            try {
+                e = ds.get(i);
+            } catch (BadImageException bad) {
+                if (policy == OnBadImage.FAIL) {
+                    throw bad;
+                }
+                skipped.add(bad.getMessage());
+                continue;
+            }
             Image img = e.image();
             perClass.merge(e.label(), 1, Integer::sum);
             sizes.merge(img.channels() + "x" + img.height() + "x" + img.width(), 1, Integer::sum);
@@ -53,6 +74,19 @@ public final class DataStatsCommand implements Callable<Integer> {
         for (int c = 0; c < channels; c++) {
             double mean = sum[c] / count[c];
             System.out.printf("channel %d: mean %.4f std %.4f (pixels in [0, 1])%n", c, mean, Math.sqrt(sq[c] / count[c] - mean * mean));
+        }
+        if (ds instanceof DetectionDataset det) {
+            TreeMap<Integer, Integer> objects = new TreeMap<>();
+            for (int i = 0; i < n; i++) {
+                if (det instanceof dev.maejvm.data.detection.CocoDataset coco) {
+                    coco.boxes(i).forEach(b -> objects.merge(b.category(), 1, Integer::sum));
+                }
+            }
+            objects.forEach((id, c) -> System.out.printf("  category %-4d %-20s %d objects%n", id, det.categories().get(id), c));
+        }
+        if (!skipped.isEmpty()) {
+            System.out.printf("skipped %d unreadable files:%n", skipped.size());
+            skipped.forEach(s -> System.out.println("  " + s));
         }
         return 0;
     }
