@@ -71,6 +71,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Mixin
     PretrainOptions options;
 
+    @Mixin
+    dev.maejvm.experiments.tracking.TrackingOptions tracking;
+
     @Override
     public Integer call() throws Exception {
         Optional<Path> checkpoint = resume != null ? Optional.of(resume) : PretrainCheckpoint.find(out);
@@ -107,7 +110,7 @@ public final class PretrainCommand implements Callable<Integer> {
             return 0;
         }
         List<TrainingListener> ls = new ArrayList<>();
-        RunJournal journal = new RunJournal(out);
+        dev.maejvm.experiments.tracking.Tracker journal = tracking.listener();   // journal + MLflow when configured
         ls.add(journal);                              // first: its run id is the one checkpoints keep
         ls.add(ProgressListener.forConsole(totalSteps));
         TrainingListener listener = new TrainingListeners(ls);
@@ -145,6 +148,7 @@ public final class PretrainCommand implements Callable<Integer> {
             StateDict.save(out.resolve("encoder.safetensors"), model, true, Map.of("source", "mae pretrain", "step",
                     String.valueOf(result.state().step())));
             listener.artifactWritten(out.resolve("encoder.safetensors"), "model");
+            listener.artifactWritten(out.resolve(PretrainCheckpoint.FILE_NAME), "checkpoints");
             report(result, pd);
             return 0;
         } catch (NonFiniteLossException e) {
