@@ -1,283 +1,451 @@
 package dev.maejvm.experiments.tracking;
 
+import dev.maejvm.experiments.tracking.MlflowConnection.DeliveryException;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import org.mlflow.api.proto.Service;
-import org.mlflow.tracking.MlflowClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Delivers a run journal to an MLflow tracking server, from where it last stopped: the
- * experiment (created if missing), the run (created, or the one named by MLFLOW_RUN_ID), the
- * config as params, tags, every metric with its step, artifacts, the final status. Experiments,
- * runs, params, metrics and tags go through the official {@code mlflow-client}; artifacts by HTTP
- * PUT to the server's artifact proxy ({@code mlflow-artifacts:} URIs) or a copy into a local
- * artifact path (the client's own artifact calls need a Python MLflow).
+ * Delivers a run journal to an MLflow tracking server from where it last stopped (its {@link
+ * DeliveryCursor}), in log-batch calls within {@link MlflowLimits}: the run (found again by its
+ * tag {@code mae.journal_run_id}, or the MLflow run the journal's run id names, or created in the
+ * experiment, which is created if missing), the config as params, tags, every metric point with its
+ * step and the journal's timestamp, artifacts, the final status.
  *
- * <p>Within MLflow's limits: at most 1000 metrics and 100 params + tags per log-batch; keys over
- * 250 characters and param values over 6000 (tags 5000) are cut, and the cut keys are listed in
- * the tag {@code mae.truncated}. Exactly once: the delivered position is saved after each
- * accepted batch; a batch that may have reached the server before a crash is re-sent without the
- * metric points the server already has.
+ * <p>Exactly once. The cursor is replaced atomically after each accepted call. A crash or a
+ * timeout between the server accepting a call and the cursor being saved leaves that call in
+ * doubt; every (re)attachment therefore first reads the run back from the server (its params and
+ * the latest step of every metric) and sends only metric points above those steps (a journal's
+ * steps strictly increase per key, see {@link RunJournal}) and only params it lacks. Params with
+ * the same value, tags, the status and artifacts (overwritten by path) are idempotent. So each
+ * (key, step) reaches the server once, whatever fails when. A request the server refuses (HTTP
+ * 4xx) is not retried for ever: it is logged, noted in {@code run.jsonl.rejected} and skipped; the
+ * journal keeps the data.
+ *
+ * <p>One deliverer per journal: {@link #open} takes a lock file beside the journal.
  */
-public final class MlflowDelivery {
-    static final int MAX_METRICS = 1000;
-    static final int MAX_PARAMS_TAGS = 100;
-    static final int MAX_KEY = 250;
-    static final int MAX_PARAM_VALUE = 6000;
-    static final int MAX_TAG_VALUE = 5000;
+public final class MlflowDelivery implements AutoCloseable {
+    static final String JOURNAL_RUN_ID_TAG = "mae.journal_run_id";
+    private static final int READ_AHEAD = 5000;
+    private static final Logger log = LoggerFactory.getLogger(MlflowDelivery.class);
 
-    private final String trackingUri;
+    private final Path journal;
     private final String experimentName;
-    private final String attachRunId;
-    private final Map<String, String> userTags;
-    private final MlflowClient client;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final MlflowConnection conn;
+    private final JournalTail tail;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final List<JournalRecord> pending = new ArrayList<>();
+    private final Map<String, String> resolvedRefs = new HashMap<>();
+    private DeliveryCursor cursor;
+    private Session session;
 
-    public MlflowDelivery(String trackingUri, String experimentName, String attachRunId, Map<String, String> userTags) {
-        this.trackingUri = trackingUri;
+    /** What this attachment knows the server has. */
+    private static final class Session {
+        final Map<String, String> params = new HashMap<>();
+        final Map<String, Long> latestStep = new HashMap<>();
+        boolean created;
+    }
+
+    private MlflowDelivery(Path journal, String trackingUri, String experimentName, Duration callTimeout,
+                           FileChannel lockChannel, FileLock lock) {
+        this.journal = journal;
         this.experimentName = experimentName == null || experimentName.isBlank() ? "Default" : experimentName;
-        this.attachRunId = attachRunId;
-        this.userTags = userTags == null ? Map.of() : Map.copyOf(userTags);
-        this.client = new MlflowClient(trackingUri);
+        this.conn = new MlflowConnection(trackingUri, callTimeout);
+        this.tail = new JournalTail(journal);
+        this.lockChannel = lockChannel;
+        this.lock = lock;
     }
 
     /**
-     * Sends what the server has not got yet.
+     * A deliverer of {@code journal} to the server at {@code trackingUri}.
      *
-     * @return the number of journal records delivered by this call
-     * @throws Exception whatever the server or network did; nothing is lost, call again later
+     * @throws IllegalStateException if another deliverer (a training process, a {@code runs sync}) holds the journal
      */
-    public synchronized int deliver(Path journal) throws Exception {
-        List<JournalRecord> records = RunJournal.JournalReader.read(journal);
-        DeliveryState state = DeliveryState.load(journal);
-        boolean resending = state != null;
-        if (state == null || !trackingUri.equals(state.trackingUri())) {
-            state = openRun(records);
-            state.save(journal);
-            resending = false;
-        }
-        long from = state.deliveredSeq();
-        List<JournalRecord> todo = records.stream().filter(r -> r.seq() > from).toList();
-        JournalRecord firstStart = records.stream().filter(r -> "run_start".equals(r.type())).findFirst().orElseThrow();
-        int i = 0;
-        while (i < todo.size()) {
-            List<Service.Metric> metrics = new ArrayList<>();
-            List<Service.Param> params = new ArrayList<>();
-            List<Service.RunTag> tags = new ArrayList<>();
-            long last = state.deliveredSeq();
-            String endStatus = null;
-            List<JournalRecord> artifacts = new ArrayList<>();
-            while (i < todo.size()) {
-                JournalRecord r = todo.get(i);
-                if ("run_start".equals(r.type())) {
-                    boolean first = r.seq() == firstStart.seq();
-                    List<Service.Param> p = first ? params(r.params()) : List.of();
-                    List<Service.RunTag> t = first ? tags(r) : resumeTags(firstStart, r);
-                    if (!metrics.isEmpty() || params.size() + tags.size() + p.size() + t.size() > MAX_PARAMS_TAGS) {
-                        if (!params.isEmpty() || !tags.isEmpty() || !metrics.isEmpty()) {
-                            break;
-                        }
-                        sendParamsInChunks(state.mlflowRunId(), p, t);
-                    } else {
-                        params.addAll(p);
-                        tags.addAll(t);
-                    }
-                } else if ("metric".equals(r.type())) {
-                    if (metrics.size() == MAX_METRICS) {
-                        break;
-                    }
-                    metrics.add(Service.Metric.newBuilder().setKey(cut(r.key(), MAX_KEY)).setValue(r.doubleValue())
-                            .setTimestamp(r.time()).setStep(r.step()).build());
-                } else if ("artifact".equals(r.type())) {
-                    artifacts.add(r);
-                } else if ("run_end".equals(r.type())) {
-                    endStatus = r.status();
-                    if (r.message() != null) {
-                        tags.add(tag("mae.error", cut(r.message(), MAX_TAG_VALUE)));
-                    }
-                }
-                last = r.seq();
-                i++;
-                if (endStatus != null || !artifacts.isEmpty()) {
-                    break;
-                }
-            }
-            if (resending && !metrics.isEmpty()) {
-                metrics = withoutKnown(state.mlflowRunId(), metrics);
-            }
-            resending = false;
-            if (!metrics.isEmpty() || !params.isEmpty() || !tags.isEmpty()) {
-                client.logBatch(state.mlflowRunId(), metrics, params, tags);
-            }
-            for (JournalRecord a : artifacts) {
-                upload(state, Path.of(a.path()), a.artifactDir());
-            }
-            if (endStatus != null) {
-                client.setTerminated(state.mlflowRunId(), Service.RunStatus.valueOf(endStatus), System.currentTimeMillis());
-            }
-            state = state.withSeq(last);
-            state.save(journal);
-        }
-        return (int) (state.deliveredSeq() - from);
-    }
-
-    /**
-     * A resumed run writes run_start again. MLflow params are immutable, so a value the resume
-     * changed (say epochs) goes in as the tag {@code mae.resumed.<key>}; equal ones are not re-sent.
-     */
-    private static List<Service.RunTag> resumeTags(JournalRecord first, JournalRecord resumed) {
-        List<Service.RunTag> out = new ArrayList<>();
-        if (resumed.params() != null) {
-            resumed.params().forEach((k, v) -> {
-                if (first.params() == null || !v.equals(first.params().get(k))) {
-                    out.add(tag("mae.resumed." + k, v));
-                }
-            });
-        }
-        out.add(tag("mae.resumed_at_step", String.valueOf(resumed.step())));
-        return out;
-    }
-
-    private DeliveryState openRun(List<JournalRecord> records) {
-        JournalRecord start = records.stream().filter(r -> "run_start".equals(r.type())).findFirst()
-                .orElseThrow(() -> new IllegalStateException("the journal has no run_start record"));
-        String runId;
-        String experimentId;
-        String artifactUri;
-        if (attachRunId != null && !attachRunId.isBlank()) {
-            Service.RunInfo info = client.getRun(attachRunId).getInfo();
-            runId = info.getRunId();
-            experimentId = info.getExperimentId();
-            artifactUri = info.getArtifactUri();
-        } else {
-            experimentId = experimentId(experimentName);
-            Service.CreateRun.Builder req = Service.CreateRun.newBuilder().setExperimentId(experimentId)
-                    .setStartTime(start.time()).setRunName(start.name() == null ? start.kind() : start.name());
-            Service.RunInfo info = client.createRun(req.build());
-            runId = info.getRunId();
-            artifactUri = info.getArtifactUri();
-        }
-        return new DeliveryState(trackingUri, experimentId, runId, artifactUri, 0);
-    }
-
-    /**
-     * Creates the experiment, or finds it when it exists. In that order because the official
-     * client retries get-by-name's 404 for a missing experiment as if it were a rate limit.
-     */
-    private String experimentId(String name) {
+    public static MlflowDelivery open(Path journal, String trackingUri, String experimentName, Duration callTimeout)
+            throws IOException {
+        Path lockFile = journal.resolveSibling(journal.getFileName() + ".lock");
+        Files.createDirectories(lockFile.toAbsolutePath().getParent());
+        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
         try {
-            return client.createExperiment(name);
-        } catch (org.mlflow.tracking.MlflowClientException alreadyThere) {
-            return client.getExperimentByName(name).map(Service.Experiment::getExperimentId).orElseThrow(() -> alreadyThere);
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
         }
+        if (lock == null) {
+            ch.close();
+            throw new IllegalStateException(journal + " is being delivered by another process (lock " + lockFile + ")");
+        }
+        return new MlflowDelivery(journal, trackingUri, experimentName, callTimeout, ch, lock);
     }
 
-    private void sendParamsInChunks(String runId, List<Service.Param> params, List<Service.RunTag> tags) {
-        List<Object> all = new ArrayList<>(params);
-        all.addAll(tags);
-        for (int k = 0; k < all.size(); k += MAX_PARAMS_TAGS) {
-            List<Service.Param> p = new ArrayList<>();
-            List<Service.RunTag> t = new ArrayList<>();
-            for (Object o : all.subList(k, Math.min(all.size(), k + MAX_PARAMS_TAGS))) {
-                if (o instanceof Service.Param pp) {
-                    p.add(pp);
-                } else {
-                    t.add((Service.RunTag) o);
-                }
+    /** The journal record through which everything is on the server (0: nothing yet). */
+    public synchronized long deliveredSeq() {
+        return cursor == null ? 0 : cursor.deliveredSeq();
+    }
+
+    /** The MLflow run the journal goes to, once known. */
+    public synchronized Optional<String> mlflowRunId() {
+        return Optional.ofNullable(cursor).map(DeliveryCursor::mlflowRunId);
+    }
+
+    /**
+     * Sends everything the journal holds now and the server has not got.
+     *
+     * @return the journal record through which everything is on the server
+     * @throws DeliveryException the server failed or did not answer; call again later, nothing is lost
+     */
+    public synchronized long deliverPending() throws DeliveryException, IOException {
+        try {
+            if (session == null) {
+                attach();
             }
-            client.logBatch(runId, List.of(), p, t);
+            while (true) {
+                if (pending.isEmpty()) {
+                    for (JournalRecord r : tail.next(READ_AHEAD)) {
+                        if (r.seq() > cursor.deliveredSeq()) {
+                            pending.add(r);
+                        }
+                    }
+                    if (pending.isEmpty()) {
+                        return cursor.deliveredSeq();
+                    }
+                }
+                deliver(new ArrayList<>(pending));
+            }
+        } catch (DeliveryException e) {
+            session = null;             // in doubt: read the run back before sending again
+            throw e;
         }
     }
 
-    private List<Service.Param> params(Map<String, String> params) {
-        List<Service.Param> out = new ArrayList<>();
-        if (params != null) {
-            params.forEach((k, v) -> out.add(Service.Param.newBuilder().setKey(cut(k, MAX_KEY)).setValue(cut(v, MAX_PARAM_VALUE)).build()));
+    private void attach() throws DeliveryException, IOException {
+        Session s = new Session();
+        cursor = DeliveryCursor.load(journal);
+        if (cursor != null && !cursor.trackingUri().equals(conn.trackingUri())) {
+            throw new DeliveryException(journal + " goes to " + cursor.trackingUri() + ", not " + conn.trackingUri()
+                    + " (delete " + DeliveryCursor.fileFor(journal) + " to send it to another server as a new run)", null, 400);
         }
-        return out;
+        if (cursor == null) {
+            JournalRecord start = firstRunStart();
+            if (start == null) {
+                return;     // nothing written yet
+            }
+            cursor = findOrCreateRun(start, s);
+            cursor.save(journal);
+        }
+        if (!s.created) {
+            Service.Run run = conn.call("get run " + cursor.mlflowRunId(), c -> c.getRun(cursor.mlflowRunId()));
+            run.getData().getParamsList().forEach(p -> s.params.put(p.getKey(), p.getValue()));
+            run.getData().getMetricsList().forEach(m -> s.latestStep.put(m.getKey(), m.getStep()));
+        }
+        session = s;
     }
 
-    private List<Service.RunTag> tags(JournalRecord start) {
-        Map<String, String> t = new LinkedHashMap<>();
-        t.put("mlflow.runName", start.name() == null ? start.kind() : start.name());
-        t.put("mlflow.source.name", "mae " + start.kind());
-        t.put("mlflow.source.type", "LOCAL");
-        t.put("mlflow.user", System.getProperty("user.name", "unknown"));
-        t.put("mlflow.source.git.commit", dev.maejvm.pretrain.checkpoint.CodeVersion.get());
-        t.put("mae.journal_run_id", start.runId());
-        if (start.tags() != null) {
-            t.putAll(start.tags());
+    private JournalRecord firstRunStart() throws IOException {
+        if (!Files.exists(journal)) {
+            return null;
         }
-        t.putAll(userTags);
-        List<String> truncated = new ArrayList<>();
-        if (start.params() != null) {
-            start.params().forEach((k, v) -> {
-                if (k.length() > MAX_KEY || v.length() > MAX_PARAM_VALUE) {
-                    truncated.add(k);
+        for (JournalRecord r : RunJournal.JournalReader.read(journal)) {
+            if ("run_start".equals(r.type())) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private DeliveryCursor findOrCreateRun(JournalRecord start, Session s) throws DeliveryException {
+        String name = experimentName;
+        String experimentId = conn.call("get experiment " + name, c -> c.getExperimentByName(name)
+                .map(Service.Experiment::getExperimentId).orElse(null));
+        if (experimentId == null) {
+            try {
+                experimentId = conn.call("create experiment " + name, c -> c.createExperiment(name));
+            } catch (DeliveryException e) {
+                if (!e.refused()) {
+                    throw e;
+                }       // created meanwhile by someone else
+                experimentId = conn.call("get experiment " + name, c -> c.getExperimentByName(name).orElseThrow()
+                        .getExperimentId());
+            }
+        }
+        String expId = experimentId;
+        String filter = "tags.`" + JOURNAL_RUN_ID_TAG + "` = '" + start.runId() + "'";
+        List<Service.RunInfo> found = conn.call("search run " + start.runId(), c -> c.searchRuns(List.of(expId), filter));
+        Service.RunInfo info = found.isEmpty() ? existingRun(start.runId()) : found.get(0);
+        if (info == null) {
+            Service.CreateRun.Builder req = Service.CreateRun.newBuilder().setExperimentId(expId).setStartTime(start.time())
+                    .setUserId(System.getProperty("user.name", ""))
+                    .addTags(Service.RunTag.newBuilder().setKey(JOURNAL_RUN_ID_TAG).setValue(start.runId()));
+            if (start.name() != null) {
+                req.setRunName(MlflowLimits.value(start.name(), MlflowLimits.MAX_TAG_VALUE));
+            }
+            info = conn.call("create run", c -> c.createRun(req.build()));
+            s.created = true;
+            log.info("tracking: MLflow run {} in experiment '{}' ({}) at {}", info.getRunId(), name, expId, conn.trackingUri());
+        } else {
+            log.info("tracking: continuing MLflow run {} at {}", info.getRunId(), conn.trackingUri());
+        }
+        return new DeliveryCursor(conn.trackingUri(), info.getExperimentId(), info.getRunId(), info.getArtifactUri(), 0);
+    }
+
+    /** The MLflow run whose id the journal's run id is (MLFLOW_RUN_ID / --run-id attaches to it), or null. */
+    private Service.RunInfo existingRun(String runId) throws DeliveryException {
+        try {
+            return conn.call("get run " + runId, c -> c.getRun(runId)).getInfo();
+        } catch (DeliveryException e) {
+            if (e.status() == 404 || e.status() == 400) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** Sends {@code records} (in journal order), saving the cursor after every accepted call. */
+    private void deliver(List<JournalRecord> records) throws DeliveryException, IOException {
+        Batch batch = new Batch();
+        for (JournalRecord r : records) {
+            switch (r.type()) {
+                case "run_start" -> {
+                    for (Object entry : runStartEntries(r)) {
+                        if (!batch.fits(entry)) {
+                            send(batch);
+                        }
+                        batch.add(entry);
+                    }
+                    batch.through = r.seq();
+                    if (!session.created || r.step() != null && r.step() > 0) {
+                        send(batch);
+                        conn.run("set run RUNNING", c -> c.sendPost("runs/update", "{\"run_id\":\"" + cursor.mlflowRunId()
+                                + "\",\"run_uuid\":\"" + cursor.mlflowRunId() + "\",\"status\":\"RUNNING\"}"));
+                        advance(r.seq());
+                    }
+                }
+                case "metric" -> {
+                    String key = MlflowLimits.key(r.key());
+                    if (r.step() > session.latestStep.getOrDefault(key, Long.MIN_VALUE)) {
+                        Service.Metric m = Service.Metric.newBuilder().setKey(key).setValue(r.doubleValue())
+                                .setTimestamp(r.time()).setStep(r.step()).build();
+                        if (!batch.fits(m)) {
+                            send(batch);
+                        }
+                        batch.add(m);
+                    }
+                    batch.through = r.seq();
+                }
+                case "artifact" -> {
+                    send(batch);
+                    upload(r);
+                    advance(r.seq());
+                }
+                case "run_end" -> {
+                    if (r.message() != null && !r.message().isBlank()) {
+                        Service.RunTag t = tag("mae.error", r.message());
+                        if (!batch.fits(t)) {
+                            send(batch);
+                        }
+                        batch.add(t);
+                    }
+                    send(batch);
+                    Service.RunStatus status = Service.RunStatus.valueOf(r.status());
+                    conn.run("end run " + status, c -> c.setTerminated(cursor.mlflowRunId(), status, r.time()));
+                    advance(r.seq());
+                }
+                default -> batch.through = r.seq();
+            }
+        }
+        send(batch);
+    }
+
+    /** The params the server lacks and the tags of a run_start record. */
+    private List<Object> runStartEntries(JournalRecord r) throws DeliveryException {
+        List<Object> out = new ArrayList<>();
+        List<String> cut = new ArrayList<>();
+        Map<String, String> changed = new LinkedHashMap<>();
+        if (r.params() != null) {
+            new java.util.TreeMap<>(r.params()).forEach((k, v) -> {
+                String key = MlflowLimits.key(k);
+                String value = MlflowLimits.value(v, MlflowLimits.MAX_PARAM_VALUE);
+                if (!key.equals(k) || !value.equals(v)) {
+                    cut.add(k);
+                }
+                String known = session.params.get(key);
+                if (known == null) {
+                    out.add(Service.Param.newBuilder().setKey(key).setValue(value).build());
+                    session.params.put(key, value);
+                } else if (!known.equals(value)) {
+                    changed.put(k, v);         // params are immutable: the new value goes in a tag
                 }
             });
         }
-        if (!truncated.isEmpty()) {
-            t.put("mae.truncated", cut(String.join(",", truncated), MAX_TAG_VALUE));
+        Map<String, String> tags = new LinkedHashMap<>();
+        if (r.tags() != null) {
+            tags.putAll(new java.util.TreeMap<>(r.tags()));
         }
-        List<Service.RunTag> out = new ArrayList<>();
-        t.forEach((k, v) -> out.add(tag(k, v)));
+        for (String ref : List.of(Lineage.PARENT_RUN_ID, Lineage.SOURCE_RUN_ID)) {
+            if (tags.containsKey(ref)) {
+                tags.put(ref, resolveRunRef(tags.get(ref)));
+            }
+        }
+        if (r.name() != null) {
+            tags.put("mlflow.runName", r.name());
+        }
+        tags.put(JOURNAL_RUN_ID_TAG, r.runId());
+        if (r.path() != null) {
+            tags.put("mae.output_dir", r.path());
+        }
+        if (r.step() != null && r.step() > 0) {
+            tags.put("mae.resumed_at_step", String.valueOf(r.step()));
+        }
+        changed.forEach((k, v) -> tags.put("mae.resumed." + k, v));
+        if (!changed.isEmpty()) {
+            log.warn("tracking: params are immutable in MLflow; changed on resume, logged as tags mae.resumed.*: {}",
+                    changed.keySet());
+        }
+        if (!cut.isEmpty()) {
+            tags.put("mae.truncated_params", String.join(",", cut));
+            log.warn("tracking: params over MLflow's limits (key {} / value {} chars) were shortened: {} "
+                    + "(the full values are in the journal and config artifact)", MlflowLimits.MAX_KEY, MlflowLimits.MAX_PARAM_VALUE, cut);
+        }
+        tags.forEach((k, v) -> out.add(tag(k, v)));
         return out;
+    }
+
+    /** A journal run id of another run (sweep parent, pretraining source) as the MLflow run id it went to, if found. */
+    private String resolveRunRef(String id) throws DeliveryException {
+        if (resolvedRefs.containsKey(id)) {
+            return resolvedRefs.get(id);
+        }
+        String filter = "tags.`" + JOURNAL_RUN_ID_TAG + "` = '" + id.replace("'", "") + "'";
+        List<Service.RunInfo> found = conn.call("find run " + id, c -> {
+            List<String> experiments = c.searchExperiments().getItems().stream().map(Service.Experiment::getExperimentId).toList();
+            return experiments.isEmpty() ? List.<Service.RunInfo>of() : c.searchRuns(experiments, filter);
+        });
+        String resolved = found.isEmpty() ? id : found.get(0).getRunId();
+        if (!found.isEmpty()) {
+            resolvedRefs.put(id, resolved);      // an id not (yet) on the server is looked up again next time
+        }
+        return resolved;
+    }
+
+    private void upload(JournalRecord r) throws DeliveryException, IOException {
+        Path file = Path.of(r.path());
+        String dir = r.artifactDir() == null ? "" : r.artifactDir().replaceAll("^/+|/+$", "");
+        String name = (dir.isEmpty() ? "" : dir + "/") + file.getFileName();
+        if (!Files.isRegularFile(file)) {
+            log.warn("tracking: artifact {} is gone; not uploaded", file);
+            return;
+        }
+        try {
+            conn.upload(cursor.artifactUri(), file, name);
+        } catch (DeliveryException e) {
+            if (!e.refused()) {
+                throw e;
+            }
+            reject("artifact " + name, e);
+        }
+    }
+
+    private void send(Batch batch) throws DeliveryException, IOException {
+        if (!batch.isEmpty()) {
+            try {
+                conn.run("log-batch", c -> c.logBatch(cursor.mlflowRunId(), batch.metrics, batch.params, batch.tags));
+            } catch (DeliveryException e) {
+                if (!e.refused()) {
+                    throw e;
+                }
+                reject("log-batch of " + batch.metrics.size() + " metrics, " + batch.params.size() + " params, "
+                        + batch.tags.size() + " tags", e);
+            }
+            for (Service.Metric m : batch.metrics) {
+                session.latestStep.merge(m.getKey(), m.getStep(), Math::max);
+            }
+        }
+        if (batch.through > cursor.deliveredSeq()) {
+            advance(batch.through);
+        }
+        batch.clear();
+    }
+
+    private void advance(long seq) throws IOException {
+        cursor = cursor.at(seq);
+        cursor.save(journal);
+        pending.removeIf(r -> r.seq() <= seq);
+    }
+
+    private void reject(String what, DeliveryException e) throws IOException {
+        String line = "after seq " + cursor.deliveredSeq() + ": " + what + " refused: " + e.getMessage();
+        log.error("tracking: {} (kept in the journal; see {}.rejected)", line, journal.getFileName());
+        Files.writeString(journal.resolveSibling(journal.getFileName() + ".rejected"), line + System.lineSeparator(),
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     private static Service.RunTag tag(String k, String v) {
-        return Service.RunTag.newBuilder().setKey(cut(k, MAX_KEY)).setValue(cut(v, MAX_TAG_VALUE)).build();
+        return Service.RunTag.newBuilder().setKey(MlflowLimits.key(k))
+                .setValue(MlflowLimits.value(v, MlflowLimits.MAX_TAG_VALUE)).build();
     }
 
-    private static String cut(String s, int max) {
-        return s == null ? "" : s.length() <= max ? s : s.substring(0, max);
+    @Override
+    public synchronized void close() {
+        conn.close();
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            log.debug("releasing the delivery lock: {}", e.toString());
+        }
     }
 
-    /** Drops metric points the server already has (the batch may have arrived before a crash). */
-    private List<Service.Metric> withoutKnown(String runId, List<Service.Metric> metrics) {
-        Set<String> keys = new HashSet<>();
-        metrics.forEach(m -> keys.add(m.getKey()));
-        Set<String> known = new HashSet<>();
-        for (String k : keys) {
-            for (Service.Metric m : client.getMetricHistory(runId, k)) {
-                known.add(m.getKey() + "|" + m.getStep() + "|" + m.getTimestamp());
+    /** One log-batch call's worth, within the limits; {@code through}: the last journal record it completes. */
+    private static final class Batch {
+        final List<Service.Metric> metrics = new ArrayList<>();
+        final List<Service.Param> params = new ArrayList<>();
+        final List<Service.RunTag> tags = new ArrayList<>();
+        long through;
+
+        boolean fits(Object entry) {
+            int entities = metrics.size() + params.size() + tags.size();
+            if (entities >= MlflowLimits.MAX_ENTITIES_PER_BATCH) {
+                return false;
+            }
+            return entry instanceof Service.Metric ? metrics.size() < MlflowLimits.MAX_METRICS_PER_BATCH
+                    : params.size() + tags.size() < MlflowLimits.MAX_PARAMS_TAGS_PER_BATCH;
+        }
+
+        void add(Object entry) {
+            if (entry instanceof Service.Metric m) {
+                metrics.add(m);
+            } else if (entry instanceof Service.Param p) {
+                params.add(p);
+            } else {
+                tags.add((Service.RunTag) entry);
             }
         }
-        return metrics.stream().filter(m -> !known.contains(m.getKey() + "|" + m.getStep() + "|" + m.getTimestamp())).toList();
-    }
 
-    private void upload(DeliveryState state, Path file, String dir) throws IOException, InterruptedException {
-        if (!Files.isRegularFile(file)) {
-            return;     // deleted since: nothing to send
+        boolean isEmpty() {
+            return metrics.isEmpty() && params.isEmpty() && tags.isEmpty();
         }
-        String name = (dir == null || dir.isEmpty() ? "" : dir + "/") + file.getFileName();
-        String uri = state.artifactUri();
-        if (uri.startsWith("mlflow-artifacts:")) {
-            String path = uri.substring("mlflow-artifacts:".length()).replaceFirst("^/+", "");
-            URI target = URI.create(trackingUri.replaceAll("/+$", "") + "/api/2.0/mlflow-artifacts/artifacts/" + path + "/" + name);
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(target).timeout(Duration.ofMinutes(5))
-                    .PUT(HttpRequest.BodyPublishers.ofFile(file)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() / 100 != 2) {
-                throw new IOException("artifact upload of " + file + " to " + target + ": HTTP " + r.statusCode() + " " + r.body());
-            }
-        } else {
-            Path root = Path.of(uri.startsWith("file:") ? URI.create(uri).getPath() : uri);
-            Path target = root.resolve(name);
-            Files.createDirectories(target.getParent());
-            Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
+
+        void clear() {
+            metrics.clear();
+            params.clear();
+            tags.clear();
         }
     }
 }

@@ -1,111 +1,89 @@
 package dev.maejvm.experiments.tracking;
 
-import dev.maejvm.pretrain.events.RunStart;
-import dev.maejvm.pretrain.events.RunStatus;
-import dev.maejvm.pretrain.events.TrainingListener;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Samples the machine on an interval into the run journal, under MLflow's system-metric names
- * ({@code system/cpu_utilization_percentage}, {@code system/system_memory_usage_megabytes},
- * {@code system/system_memory_usage_percentage}) plus {@code system/process_rss_megabytes}; the
- * step is the sample's number. Linux /proc; where it is missing nothing is logged. No GPU here:
- * the CPU backend has none to report.
+ * One sample of the machine's use, under MLflow's own system-metric names where they exist:
+ * {@code system/cpu_utilization_percentage}, {@code system/system_memory_usage_megabytes},
+ * {@code system/system_memory_usage_percentage}, {@code system/gpu_<i>_utilization_percentage} and
+ * {@code system/gpu_<i>_memory_usage_megabytes} (from nvidia-smi, when there is one), plus
+ * {@code system/process_rss_megabytes} (this process's resident memory, from /proc/self/status).
  */
-public final class SystemMetrics implements TrainingListener {
-    private final RunJournal journal;
-    private final long intervalSeconds;
-    private ScheduledExecutorService timer;
-    private long sample;
-    private long[] lastCpu;
+final class SystemMetrics {
+    private static final double MB = 1024.0 * 1024.0;
+    private static volatile Boolean hasNvidiaSmi;
 
-    public SystemMetrics(RunJournal journal, long intervalSeconds) {
-        this.journal = journal;
-        this.intervalSeconds = intervalSeconds;
-    }
+    private SystemMetrics() {}
 
-    @Override
-    public String runStarted(RunStart start) {
-        lastCpu = cpuTimes();
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "mae-system-metrics");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleAtFixedRate(this::sample, intervalSeconds, intervalSeconds, TimeUnit.SECONDS);
-        return null;
-    }
-
-    @Override
-    public void runEnded(RunStatus status, String message) {
-        if (timer != null) {
-            timer.shutdownNow();
-        }
-    }
-
-    /** One sample now (also used by the timer). */
-    void sample() {
+    static Map<String, Double> sample() {
         Map<String, Double> m = new LinkedHashMap<>();
-        long[] cpu = cpuTimes();
-        if (cpu != null && lastCpu != null && cpu[1] > lastCpu[1]) {
-            m.put("system/cpu_utilization_percentage", 100.0 * (cpu[0] - lastCpu[0]) / (cpu[1] - lastCpu[1]));
-        }
-        lastCpu = cpu;
-        Map<String, Long> mem = kib(Path.of("/proc/meminfo"));
-        if (mem.containsKey("MemTotal:") && mem.containsKey("MemAvailable:")) {
-            double used = (mem.get("MemTotal:") - mem.get("MemAvailable:")) / 1024.0;
-            m.put("system/system_memory_usage_megabytes", used);
-            m.put("system/system_memory_usage_percentage", 100 * used * 1024 / mem.get("MemTotal:"));
-        }
-        Long rss = kib(Path.of("/proc/self/status")).get("VmRSS:");
-        if (rss != null) {
-            m.put("system/process_rss_megabytes", rss / 1024.0);
-        }
-        if (!m.isEmpty()) {
-            journal.logMetrics(m, ++sample);
-        }
-    }
-
-    /** {busy, total} jiffies of all CPUs from /proc/stat, or null. */
-    private static long[] cpuTimes() {
-        try {
-            List<String> lines = Files.readAllLines(Path.of("/proc/stat"));
-            String[] f = lines.get(0).trim().split("\\s+");
-            long total = 0;
-            for (int i = 1; i < f.length; i++) {
-                total += Long.parseLong(f[i]);
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            double cpu = os.getCpuLoad();
+            if (cpu >= 0) {
+                m.put("system/cpu_utilization_percentage", 100 * cpu);
             }
-            long idle = Long.parseLong(f[4]) + (f.length > 5 ? Long.parseLong(f[5]) : 0);
-            return new long[] {total - idle, total};
-        } catch (IOException | RuntimeException e) {
-            return null;
+            long total = os.getTotalMemorySize();
+            long used = total - os.getFreeMemorySize();
+            m.put("system/system_memory_usage_megabytes", used / MB);
+            m.put("system/system_memory_usage_percentage", 100.0 * used / total);
         }
+        double rss = processRssMegabytes();
+        if (rss >= 0) {
+            m.put("system/process_rss_megabytes", rss);
+        }
+        m.putAll(gpus());
+        return m;
     }
 
-    private static Map<String, Long> kib(Path file) {
-        Map<String, Long> out = new LinkedHashMap<>();
+    /** VmRSS from /proc/self/status in MB, or -1 where there is no /proc. */
+    static double processRssMegabytes() {
         try {
-            for (String line : Files.readAllLines(file)) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length >= 2 && f[0].endsWith(":")) {
-                    try {
-                        out.put(f[0], Long.parseLong(f[1]));
-                    } catch (NumberFormatException ignored) {
-                        // not a number of kB
-                    }
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;      // kB
                 }
             }
-        } catch (IOException e) {
-            return out;
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
-        return out;
+        return -1;
+    }
+
+    private static Map<String, Double> gpus() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        if (Boolean.FALSE.equals(hasNvidiaSmi)) {
+            return m;
+        }
+        try {
+            Process p = new ProcessBuilder("nvidia-smi", "--query-gpu=utilization.gpu,memory.used",
+                    "--format=csv,noheader,nounits").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroy();
+                hasNvidiaSmi = false;
+                return m;
+            }
+            hasNvidiaSmi = true;
+            String[] lines = out.strip().split("\\R");
+            for (int i = 0; i < lines.length; i++) {
+                String[] f = lines[i].split(",");
+                if (f.length == 2) {
+                    m.put("system/gpu_" + i + "_utilization_percentage", Double.parseDouble(f[0].trim()));
+                    m.put("system/gpu_" + i + "_memory_usage_megabytes", Double.parseDouble(f[1].trim()));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            hasNvidiaSmi = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return m;
     }
 }

@@ -2,81 +2,86 @@ package dev.maejvm.experiments.tracking;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.maejvm.pretrain.events.TrainingListener;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * Where runs are tracked, configured the MLflow way: the options, or the environment variables
- * MLFLOW_TRACKING_URI, MLFLOW_EXPERIMENT_NAME, MLFLOW_RUN_ID, MLFLOW_TAGS (a JSON object or
- * k=v,k=v). Without a tracking URI the local run journal is the record.
+ * The tracking options every training command shares ({@code @Mixin TrackingOptions tracking;}),
+ * each defaulting from MLflow's own environment variable, so a command configured the MLflow way
+ * (say, by {@code mlflow run}) tracks where MLflow would.
  */
 public final class TrackingOptions {
-    @Option(names = "--tracking-uri", defaultValue = "${env:MLFLOW_TRACKING_URI}",
-            description = "MLflow tracking server, http(s)://... Default: $MLFLOW_TRACKING_URI; none: the local run journal only.")
+    static final String ENV_URI = "MLFLOW_TRACKING_URI";
+    static final String ENV_EXPERIMENT = "MLFLOW_EXPERIMENT_NAME";
+    static final String ENV_RUN_ID = "MLFLOW_RUN_ID";
+    static final String ENV_TAGS = "MLFLOW_TAGS";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--tracking-uri", paramLabel = "URI",
+            description = "MLflow tracking server, http(s)://host:port. Default: $MLFLOW_TRACKING_URI; none: the local run journal only.")
     String trackingUri;
 
-    @Option(names = "--experiment-name", defaultValue = "${env:MLFLOW_EXPERIMENT_NAME}",
+    @Option(names = "--experiment-name", paramLabel = "NAME",
             description = "MLflow experiment (created if missing). Default: $MLFLOW_EXPERIMENT_NAME, else 'Default'.")
     String experimentName;
 
-    @Option(names = "--run-id", defaultValue = "${env:MLFLOW_RUN_ID}",
-            description = "Attach to this existing MLflow run. Default: $MLFLOW_RUN_ID, else a new run.")
+    @Option(names = "--run-id", paramLabel = "ID",
+            description = "Continue this MLflow run. Default: $MLFLOW_RUN_ID; a resumed checkpoint's run comes first.")
     String runId;
 
-    @Option(names = "--tag", description = "A run tag k=v (repeatable), added to $MLFLOW_TAGS.")
+    @Option(names = "--run-name", paramLabel = "NAME", description = "The run's name. Default: the command's (e.g. pretrain-tiny).")
+    String runName;
+
+    @Option(names = "--tag", paramLabel = "KEY=VALUE",
+            description = "A tag on the run; repeat for more. Added to $MLFLOW_TAGS (a JSON object or k=v,k=v).")
     Map<String, String> tags = new LinkedHashMap<>();
 
-    public boolean enabled() {
-        return trackingUri != null && !trackingUri.isBlank();
+    /** The configuration from these options and the process's environment. */
+    public TrackingConfig config() {
+        return config(System.getenv());
     }
 
-    /** Every tag: $MLFLOW_TAGS, then --tag. */
-    public Map<String, String> allTags() {
-        Map<String, String> all = new LinkedHashMap<>(parseTags(System.getenv("MLFLOW_TAGS")));
+    /** The configuration from these options, each unset one taken from {@code env}. */
+    public TrackingConfig config(Map<String, String> env) {
+        Map<String, String> all = new LinkedHashMap<>(parseTags(env.get(ENV_TAGS)));
         all.putAll(tags);
-        return all;
+        return new TrackingConfig(or(trackingUri, env.get(ENV_URI)), or(experimentName, env.get(ENV_EXPERIMENT)),
+                or(runId, env.get(ENV_RUN_ID)), runName, all);
     }
 
+    /** The listener a training command passes to its loop (and closes after it). */
+    public Tracker listener() {
+        return new Tracker(config(), DeliverySettings.DEFAULT);
+    }
+
+    /** MLFLOW_TAGS: a JSON object ({"team": "vision"}) or k=v pairs separated by commas. */
     static Map<String, String> parseTags(String s) {
         Map<String, String> out = new LinkedHashMap<>();
         if (s == null || s.isBlank()) {
             return out;
         }
-        if (s.strip().startsWith("{")) {
+        String t = s.trim();
+        if (t.startsWith("{")) {
             try {
-                return new ObjectMapper().readValue(s, new TypeReference<LinkedHashMap<String, String>>() {});
-            } catch (Exception e) {
-                throw new IllegalArgumentException("MLFLOW_TAGS is not a JSON object of strings: " + e.getMessage());
+                Map<String, Object> m = JSON.readValue(t, new TypeReference<Map<String, Object>>() { });
+                m.forEach((k, v) -> out.put(k, String.valueOf(v)));
+                return out;
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(ENV_TAGS + ": not a JSON object: " + e.getMessage());
             }
         }
-        for (String kv : s.split(",")) {
-            int eq = kv.indexOf('=');
+        for (String pair : t.split(",")) {
+            int eq = pair.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("MLFLOW_TAGS: expected k=v,k=v, got '" + kv + "'");
+                throw new IllegalArgumentException(ENV_TAGS + ": '" + pair.trim() + "' is not key=value (use k=v,k=v or a JSON object)");
             }
-            out.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
+            out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
         }
         return out;
     }
 
-    /** The delivery to the configured server; a URI MLflow's Java client cannot use is refused by name. */
-    public MlflowDelivery delivery() {
-        if (!trackingUri.startsWith("http://") && !trackingUri.startsWith("https://")) {
-            throw new IllegalArgumentException("--tracking-uri / MLFLOW_TRACKING_URI must be an http(s):// MLflow server, got '"
-                    + trackingUri + "' (MLflow's Java client cannot use file: URIs, and MLflow is retiring its file store)");
-        }
-        return new MlflowDelivery(trackingUri, experimentName, runId, allTags());
-    }
-
-    /** The background tracker for a run writing its journal into {@code outputDir}, when a server is configured. */
-    public Optional<TrainingListener> tracker(Path outputDir) {
-        if (!enabled()) {
-            return Optional.empty();
-        }
-        return Optional.of(new MlflowTracker(delivery(), outputDir.resolve(RunJournal.FILE_NAME), 20, 15));
+    private static String or(String a, String b) {
+        return a != null && !a.isBlank() ? a : b;
     }
 }

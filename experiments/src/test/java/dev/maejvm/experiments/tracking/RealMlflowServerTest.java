@@ -13,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,9 +21,9 @@ import org.mlflow.api.proto.Service;
 import org.mlflow.tracking.MlflowClient;
 
 /**
- * Opt-in: against a real MLflow tracking server, when MAE_TEST_TRACKING_URI (environment) or
- * mae.test.trackingUri (system property) names one; skipped otherwise (CI has none). How to run
- * one: docs/TRACKING.md.
+ * Against a real MLflow tracking server, only when one is given:
+ * {@code MAE_TEST_TRACKING_URI=http://127.0.0.1:5000} (or {@code -Dmae.test.trackingUri=...});
+ * skipped otherwise. docs/TRACKING.md says how to start one.
  */
 class RealMlflowServerTest {
     @TempDir
@@ -36,39 +35,41 @@ class RealMlflowServerTest {
     }
 
     @Test
-    void aJournalArrivesWholeOnARealServer() throws Exception {
+    void aRunReachesARealServerWithEverything() throws Exception {
         String uri = uri();
         assumeTrue(uri != null, "set MAE_TEST_TRACKING_URI to run against a real MLflow server");
-        Map<String, String> params = new LinkedHashMap<>();
-        for (int i = 0; i < 120; i++) {
-            params.put("param." + i, "v" + i);
+        Path out = dir.resolve("run");
+        Files.createDirectories(out);
+        byte[] bytes = "encoder weights".getBytes();
+        Files.write(out.resolve("encoder.safetensors"), bytes);
+        String experiment = "mae-real-test-" + System.currentTimeMillis();
+        DeliverySettings settings = new DeliverySettings(java.time.Duration.ofSeconds(10), java.time.Duration.ofMillis(50),
+                java.time.Duration.ofMillis(50), java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(30),
+                java.time.Duration.ofSeconds(1), java.time.Duration.ZERO);
+        String journalId;
+        try (Tracker t = new Tracker(new TrackingConfig(uri, experiment, null, null, Map.of("team", "vision")), settings)) {
+            journalId = t.runStarted(new RunStart("pretrain", "real", TrackerTest.params(120), Map.of(), out, null, 0));
+            TrackerTest.steps(t, 1, 1200);
+            t.artifactWritten(out.resolve("encoder.safetensors"), "model");
+            t.runEnded(RunStatus.FINISHED, null);
         }
-        Path artifact = Files.write(dir.resolve("weights.bin"), new byte[] {9, 8, 7, 6});
-        try (RunJournal j = new RunJournal(dir)) {
-            j.runStarted(new RunStart("pretrain", "real-server-test", params, Map.of("team", "vision"), dir, null, 0));
-            for (long s = 1; s <= 1200; s++) {
-                j.stepEnded(s, 0, Map.of("loss", s == 5 ? Double.NaN : 1.0 / s));
-            }
-            j.artifactWritten(artifact, "model");
-            j.runEnded(RunStatus.FINISHED, null);
+        try (MlflowClient c = new MlflowClient(uri)) {
+            String expId = c.getExperimentByName(experiment).orElseThrow().getExperimentId();
+            List<Service.RunInfo> runs = c.searchRuns(List.of(expId), "tags.`mae.journal_run_id` = '" + journalId + "'");
+            assertEquals(1, runs.size());
+            Service.Run run = c.getRun(runs.get(0).getRunId());
+            assertEquals(Service.RunStatus.FINISHED, run.getInfo().getStatus());
+            assertEquals(120, run.getData().getParamsCount());
+            List<Service.Metric> loss = c.getMetricHistory(run.getInfo().getRunId(), "loss");
+            assertEquals(1200, loss.size());
+            assertEquals(1200, loss.stream().map(Service.Metric::getStep).distinct().count());
+            assertTrue(Double.isNaN(loss.stream().filter(m -> m.getStep() == 7).findFirst().orElseThrow().getValue()));
+            String artifact = run.getInfo().getArtifactUri().replaceFirst("^mlflow-artifacts:/*", "");
+            HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    uri + "/api/2.0/mlflow-artifacts/artifacts/" + artifact + "/model/encoder.safetensors")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, r.statusCode());
+            assertArrayEquals(bytes, r.body());
         }
-        Path journal = dir.resolve(RunJournal.FILE_NAME);
-        new MlflowDelivery(uri, "mae-real-server-test", null, Map.of()).deliver(journal);
-        DeliveryState state = DeliveryState.load(journal);
-        MlflowClient client = new MlflowClient(uri);
-        Service.Run run = client.getRun(state.mlflowRunId());
-        assertEquals(Service.RunStatus.FINISHED, run.getInfo().getStatus());
-        assertEquals(120, run.getData().getParamsCount());
-        assertTrue(run.getData().getTagsList().stream().anyMatch(t -> t.getKey().equals("team") && t.getValue().equals("vision")));
-        List<Service.Metric> history = client.getMetricHistory(state.mlflowRunId(), "loss");
-        assertEquals(1200, history.size(), "every step once");
-        assertEquals(1200, history.stream().mapToLong(Service.Metric::getStep).distinct().count());
-        double nan = history.stream().filter(m -> m.getStep() == 5).findFirst().orElseThrow().getValue();
-        assertTrue(Double.isNaN(nan), "NaN stored as NaN, got " + nan);
-        String path = state.artifactUri().substring("mlflow-artifacts:".length()).replaceFirst("^/+", "");
-        HttpResponse<byte[]> got = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(uri + "/api/2.0/mlflow-artifacts/artifacts/" + path + "/model/weights.bin")).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        assertArrayEquals(new byte[] {9, 8, 7, 6}, got.body(), "artifact byte-equal");
     }
 }

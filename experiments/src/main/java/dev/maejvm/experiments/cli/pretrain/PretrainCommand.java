@@ -2,7 +2,6 @@ package dev.maejvm.experiments.cli.pretrain;
 
 import dev.maejvm.experiments.progress.ProgressListener;
 import dev.maejvm.experiments.tracking.RunJournal;
-import dev.maejvm.experiments.tracking.SystemMetrics;
 import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
 import dev.maejvm.pretrain.events.RunStart;
 import dev.maejvm.pretrain.events.RunStatus;
@@ -111,11 +110,8 @@ public final class PretrainCommand implements Callable<Integer> {
             return 0;
         }
         List<TrainingListener> ls = new ArrayList<>();
-        RunJournal journal = new RunJournal(out);
+        dev.maejvm.experiments.tracking.Tracker journal = tracking.listener();   // journal + MLflow when configured
         ls.add(journal);                              // first: its run id is the one checkpoints keep
-        SystemMetrics system = new SystemMetrics(journal, 10);
-        ls.add(system);                               // CPU and memory every 10 s, into the journal
-        tracking.tracker(out).ifPresent(ls::add);     // after the journal: it delivers what the journal wrote
         ls.add(ProgressListener.forConsole(totalSteps));
         TrainingListener listener = new TrainingListeners(ls);
         String runId = listener.runStarted(new RunStart("pretrain", "pretrain-" + cfg.preset(), cfg.flatten(),
@@ -152,6 +148,7 @@ public final class PretrainCommand implements Callable<Integer> {
             StateDict.save(out.resolve("encoder.safetensors"), model, true, Map.of("source", "mae pretrain", "step",
                     String.valueOf(result.state().step())));
             listener.artifactWritten(out.resolve("encoder.safetensors"), "model");
+            listener.artifactWritten(out.resolve(PretrainCheckpoint.FILE_NAME), "checkpoints");
             report(result, pd);
             return 0;
         } catch (NonFiniteLossException e) {
@@ -173,11 +170,9 @@ public final class PretrainCommand implements Callable<Integer> {
         }
     }
 
-    /** The run's tags: the user's (--tag, $MLFLOW_TAGS) and where the data came from; the journal keeps them. */
+    /** The run's own tags (the Tracker adds the user's --tag / $MLFLOW_TAGS). */
     private Map<String, String> runTags(PretrainData pd) {
-        Map<String, String> tags = new java.util.LinkedHashMap<>(tracking.allTags());
-        tags.put("mae.data", pd.batches().describe());
-        return tags;
+        return Map.of("mae.data", pd.batches().describe());
     }
 
     private void writeReconstructions(MaskedAutoencoder model, INDArray samples, PretrainData pd, int epoch,
