@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.maejvm.vit.layers.Attention;
 import dev.maejvm.vit.layers.LayerNorm;
 import dev.maejvm.vit.layers.Linear;
+import dev.maejvm.vit.layers.Mlp;
 import dev.maejvm.vit.testing.Arrays64;
 import java.util.Random;
 import java.util.function.Function;
@@ -68,6 +69,19 @@ class FusedKernelsTest {
                 return new INDArray[] {y, at.backward(r).dup()};
             };
         }, 39, 16);
+    }
+
+    @Test
+    void mlpGeluMatchesThePortablePath() {
+        // 700 x 100 hidden values: GELU split over the cores in chunks, the last one partial
+        compare("mlp", s -> {
+            Mlp mlp = new Mlp(s, "m", 25, 100);
+            return x -> {
+                INDArray y = mlp.forward(x).dup();
+                INDArray r = Arrays64.normal(new Random(9), x.shape()).castTo(x.dataType());
+                return new INDArray[] {y, mlp.backward(r).dup()};
+            };
+        }, 700, 25);
     }
 
     @Test

@@ -1,0 +1,84 @@
+package dev.maejvm.vit.engine;
+
+/**
+ * float32 erf and exp over Java arrays, written as plain counted loops of multiplies, adds,
+ * divides and min/max so that HotSpot's C2 turns them into SIMD code (measured on the project's
+ * AVX2 machine, JDK 17: the GELU below takes 1.7 ms for [1664, 768] on one core; with
+ * {@code Math.exp} it took 15 ms, and one loop that does erf and exp together is not vectorised
+ * either, hence the separate passes). Bit tricks (2^k from an int) and double arithmetic stop
+ * the vectoriser, so exp uses repeated squaring over a bounded range instead.
+ *
+ * <p>Accuracy (float32 inputs, against double {@code Math} references, checked in
+ * VectorMathTest): erf max abs error 3.2e-7 (Eigen's / XLA's rational approximation);
+ * {@link #expNonPositive} max relative error 3e-6 on [-16, 0].
+ */
+public final class VectorMath {
+    private static final float INV_SQRT2 = 0.70710678f;
+    private static final float INV_SQRT_2PI = 0.39894228f;
+
+    private VectorMath() {}
+
+    /** erf(a), the rational approximation of Eigen's {@code generic_fast_erf_float}; exact to 1.0 beyond |a| = 4. */
+    static float erf(float a) {
+        float x = Math.max(Math.min(a, 4f), -4f);
+        float x2 = x * x;
+        float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+        p = x2 * p + -2.10102402082508e-06f;
+        p = x2 * p + -5.69250639462346e-05f;
+        p = x2 * p + -7.34990630326855e-04f;
+        p = x2 * p + -2.95459980854025e-03f;
+        p = x2 * p + -1.60960333262415e-02f;
+        p = x * p;
+        float q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
+        q = x2 * q + -1.68282697438203e-03f;
+        q = x2 * q + -7.37332916720468e-03f;
+        q = x2 * q + -1.42647390514189e-02f;
+        return p / q;
+    }
+
+    /**
+     * exp(t) for t in [-16, 0] (t below -16 gives exp(-16) = 1.1e-7): exp(t / 16)^16, where
+     * exp(u) = e^-0.5 exp(u + 0.5) by its Taylor series of degree 8 on [-0.5, 0.5].
+     */
+    static float expNonPositive(float t) {
+        float v = Math.max(t, -16f) * 0.0625f + 0.5f;
+        float p = 2.48015873e-5f;
+        p = p * v + 1.98412698e-4f;
+        p = p * v + 1.38888889e-3f;
+        p = p * v + 8.33333333e-3f;
+        p = p * v + 4.16666667e-2f;
+        p = p * v + 1.66666667e-1f;
+        p = p * v + 0.5f;
+        p = p * v + 1f;
+        p = p * v + 1f;
+        p *= 0.60653066f;
+        p *= p;
+        p *= p;
+        p *= p;
+        return p * p;
+    }
+
+    /**
+     * Exact GELU and its derivative over n values: y = x Phi(x), dydx = Phi(x) + x phi(x), with
+     * Phi(x) = (1 + erf(x / sqrt 2)) / 2 and phi the standard normal density.
+     */
+    public static void gelu(float[] x, float[] y, float[] dydx, int n) {
+        for (int j = 0; j < n; j++) {
+            y[j] = 0.5f + 0.5f * erf(x[j] * INV_SQRT2);                        // Phi(x)
+        }
+        for (int j = 0; j < n; j++) {
+            float v = x[j];
+            dydx[j] = y[j] + v * INV_SQRT_2PI * expNonPositive(-0.5f * v * v); // Phi + x phi
+        }
+        for (int j = 0; j < n; j++) {
+            y[j] *= x[j];
+        }
+    }
+
+    /** z[j] = a[j] * b[j] for j < n. */
+    public static void mul(float[] a, float[] b, float[] z, int n) {
+        for (int j = 0; j < n; j++) {
+            z[j] = a[j] * b[j];
+        }
+    }
+}
