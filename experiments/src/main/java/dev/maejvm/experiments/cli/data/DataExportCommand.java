@@ -5,8 +5,6 @@ import dev.maejvm.data.Example;
 import dev.maejvm.data.Image;
 import dev.maejvm.data.BadImageException;
 import dev.maejvm.data.OnBadImage;
-import dev.maejvm.data.source.DatasetKind;
-import dev.maejvm.data.source.Datasets;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,28 +17,19 @@ import picocli.CommandLine.Option;
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write any dataset (IDX, CIFAR, COCO, list file, image folder) as PNG files: one subfolder per class, or flat when unlabeled.")
 public final class DataExportCommand implements Callable<Integer> {
-    @Option(names = "--source", required = true, description = "An IDX images file, CIFAR binary data or an image folder.")
-    Path source;
+    @picocli.CommandLine.Mixin
+    DataSourceOptions data;
 
     @Option(names = "--out", required = true, description = "The folder to write into.")
     Path out;
 
-    @Option(names = "--limit", defaultValue = "0", description = "Only the first N images (0: all). Default: ${DEFAULT-VALUE}.")
-    int limit;
-
-    @Option(names = "--kind", description = "The source's kind when it is not recognised: idx, cifar, coco, image-folder, images, list.")
-    String kind;
-
-    @Option(names = "--on-bad-image", defaultValue = "fail", description = "fail or skip (skipped files are listed at the end). Default: ${DEFAULT-VALUE}.")
-    String onBadImage;
-
     @Override
     public Integer call() throws Exception {
-        Dataset ds = kind == null ? Datasets.open(source) : Datasets.open(source, DatasetKind.parse(kind));
-        OnBadImage policy = OnBadImage.parse(onBadImage);
+        Dataset ds = data.open();
+        OnBadImage policy = data.policy();
         java.util.List<String> skipped = new java.util.ArrayList<>();
         int written = 0;
-        int n = limit > 0 ? Math.min(limit, ds.size()) : ds.size();
+        int n = data.count(ds);
         int digits = String.valueOf(ds.size() - 1).length();
         for (int i = 0; i < n; i++) {
             Example e;

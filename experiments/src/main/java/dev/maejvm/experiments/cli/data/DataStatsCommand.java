@@ -6,35 +6,22 @@ import dev.maejvm.data.Image;
 import dev.maejvm.data.BadImageException;
 import dev.maejvm.data.OnBadImage;
 import dev.maejvm.data.detection.DetectionDataset;
-import dev.maejvm.data.source.DatasetKind;
-import dev.maejvm.data.source.Datasets;
-import java.nio.file.Path;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code mae data stats}: size, classes, image sizes and per-channel mean/std of a dataset. */
 @Command(name = "stats", mixinStandardHelpOptions = true, description = "Print a dataset's size, classes, image sizes and per-channel mean/std.")
 public final class DataStatsCommand implements Callable<Integer> {
-    @Option(names = "--source", required = true, description = "An image folder, IDX images file or CIFAR binary data.")
-    Path source;
-
-    @Option(names = "--limit", defaultValue = "0", description = "Look at the first N images only (0: all). Default: ${DEFAULT-VALUE}.")
-    int limit;
-
-    @Option(names = "--kind", description = "The source's kind when it is not recognised: idx, cifar, coco, image-folder, images, list.")
-    String kind;
-
-    @Option(names = "--on-bad-image", defaultValue = "fail", description = "fail or skip (skipped files are listed at the end). Default: ${DEFAULT-VALUE}.")
-    String onBadImage;
+    @picocli.CommandLine.Mixin
+    DataSourceOptions data;
 
     @Override
     public Integer call() {
-        Dataset ds = kind == null ? Datasets.open(source) : Datasets.open(source, DatasetKind.parse(kind));
-        OnBadImage policy = OnBadImage.parse(onBadImage);
+        Dataset ds = data.open();
+        OnBadImage policy = data.policy();
         java.util.List<String> skipped = new java.util.ArrayList<>();
-        int n = limit > 0 ? Math.min(limit, ds.size()) : ds.size();
+        int n = data.count(ds);
         TreeMap<Integer, Integer> perClass = new TreeMap<>();
         TreeMap<String, Integer> sizes = new TreeMap<>();
         double[] sum = new double[3];
