@@ -306,6 +306,27 @@ public final class FusedKernels {
         });
     }
 
+    /** into[j] += sum_i x[i, j] (x: [M, K], into: [K]); each core sums a range of rows. */
+    public static void addColumnSums(INDArray x, INDArray into) {
+        int m = (int) x.size(0);
+        int k = (int) x.size(1);
+        FloatBuffer xb = buf(x);
+        int xo = off(x);
+        int tasks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), m / MIN_ROWS_PER_TASK));
+        float[][] parts = new float[tasks][k];
+        IntStream.range(0, tasks).parallel().forEach(t -> {
+            float[] row = new float[k];
+            float[] sum = parts[t];
+            for (int i = m * t / tasks; i < m * (t + 1) / tasks; i++) {
+                xb.get(xo + i * k, row);
+                for (int j = 0; j < k; j++) {
+                    sum[j] += row[j];
+                }
+            }
+        });
+        addSums(parts, into);
+    }
+
     /** y[i, j] += row[j] (y: [M, K], row: [K]). */
     public static void addRow(INDArray y, INDArray row) {
         int k = (int) y.size(1);

@@ -98,10 +98,15 @@ class FusedKernelsTest {
     }
 
     @Test
-    void biasAddMatchesThePortablePath() {
+    void biasAddAndBiasGradientMatchThePortablePath() {
+        // 33 rows: two row ranges of 16 and 17 for the column sums of the bias gradient
         compare("linear", s -> {
             Linear lin = new Linear(s, "l", 8, 19);
-            return x -> new INDArray[] {lin.forward(x).dup()};
+            return x -> {
+                INDArray y = lin.forward(x).dup();
+                INDArray r = Arrays64.normal(new Random(9), y.shape()).castTo(x.dataType());
+                return new INDArray[] {y, lin.backward(r, true).dup()};
+            };
         }, 33, 8);
     }
 
