@@ -20,6 +20,10 @@ public final class FusedKernels {
     private static final boolean HOST = "CpuBackend".equals(Nd4j.getBackend().getClass().getSimpleName());
     private static final boolean DISABLED = Boolean.getBoolean("mae.portableKernels");
     private static final int MIN_ROWS_PER_TASK = 16;
+    /** Elements per piece of the element-wise kernels: three arrays of it stay in L1/L2. */
+    private static final int CHUNK = 2048;
+    /** Three CHUNK arrays per thread, reused (per-piece arrays made ~0.3 GB of garbage per step). */
+    private static final ThreadLocal<float[][]> CHUNK_ARRAYS = ThreadLocal.withInitial(() -> new float[3][CHUNK]);
 
     private FusedKernels() {}
 
@@ -162,60 +166,47 @@ public final class FusedKernels {
     /** Softmax over the last dimension, in place: a is [..., T] seen as rows of T. */
     public static void softmaxRows(INDArray a) {
         int t = (int) a.size(a.rank() - 1);
-        int rows = (int) (a.length() / t);
         FloatBuffer b = buf(a);
         int o = off(a);
-        forRows(rows, (from, to) -> {
-            float[] row = new float[t];
-            for (int i = from; i < to; i++) {
-                b.get(o + i * t, row);
-                float max = Float.NEGATIVE_INFINITY;
-                for (float v : row) {
-                    max = Math.max(max, v);
-                }
-                double sum = 0;
-                for (int j = 0; j < t; j++) {
-                    row[j] = (float) Math.exp(row[j] - max);
-                    sum += row[j];
-                }
-                float inv = (float) (1 / sum);
-                for (int j = 0; j < t; j++) {
-                    row[j] *= inv;
-                }
-                b.put(o + i * t, row);
-            }
+        forRowPieces((int) (a.length() / t), t, (first, rows) -> {
+            float[] piece = CHUNK_ARRAYS.get()[0];
+            b.get(o + first * t, piece, 0, rows * t);
+            VectorMath.softmaxRows(piece, rows, t);
+            b.put(o + first * t, piece, 0, rows * t);
         });
     }
 
     /** Softmax backward in place: dp = p * (dp - sum_j dp * p), rows of the last dimension. */
     public static void softmaxBackward(INDArray p, INDArray dp) {
         int t = (int) p.size(p.rank() - 1);
-        int rows = (int) (p.length() / t);
         FloatBuffer pb = buf(p), db = buf(dp);
         int po = off(p), dO = off(dp);
-        forRows(rows, (from, to) -> {
-            float[] pr = new float[t];
-            float[] dr = new float[t];
-            for (int i = from; i < to; i++) {
-                pb.get(po + i * t, pr);
-                db.get(dO + i * t, dr);
-                double s = 0;
-                for (int j = 0; j < t; j++) {
-                    s += dr[j] * pr[j];
-                }
-                float sf = (float) s;
-                for (int j = 0; j < t; j++) {
-                    dr[j] = pr[j] * (dr[j] - sf);
-                }
-                db.put(dO + i * t, dr);
-            }
+        forRowPieces((int) (p.length() / t), t, (first, rows) -> {
+            float[][] arrays = CHUNK_ARRAYS.get();
+            pb.get(po + first * t, arrays[0], 0, rows * t);
+            db.get(dO + first * t, arrays[1], 0, rows * t);
+            VectorMath.softmaxBackwardRows(arrays[0], arrays[1], rows, t);
+            db.put(dO + first * t, arrays[1], 0, rows * t);
         });
     }
 
-    /** Elements per piece of the element-wise kernels: three arrays of it stay in L1/L2. */
-    private static final int CHUNK = 2048;
-    /** Three CHUNK arrays per thread, reused (per-piece arrays made ~0.3 GB of garbage per step). */
-    private static final ThreadLocal<float[][]> CHUNK_ARRAYS = ThreadLocal.withInitial(() -> new float[3][CHUNK]);
+    /**
+     * Rows of length t in pieces of whole rows of at most CHUNK floats, spread over the cores;
+     * body gets (first row, number of rows). Rows longer than CHUNK are not supported.
+     */
+    private static void forRowPieces(int rows, int t, RowRange body) {
+        if (t > CHUNK) {
+            throw new IllegalArgumentException("rows of " + t + " exceed the piece size " + CHUNK);
+        }
+        int perPiece = CHUNK / t;
+        int pieces = (rows + perPiece - 1) / perPiece;
+        forRows(pieces, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                int first = c * perPiece;
+                body.run(first, Math.min(perPiece, rows - first));
+            }
+        });
+    }
 
     /** Splits n elements into CHUNK-sized pieces, spread over the cores; body gets (start, length). */
     private static void forChunks(int n, RowRange body) {
