@@ -1,6 +1,9 @@
 package dev.maejvm.pretrain.optim;
 
+import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.ParamStore;
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
 import org.nd4j.linalg.factory.Nd4j;
@@ -11,13 +14,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * p -= lr * wd * p (only where the store's decay mask is 1: weights of rank >= 2, not biases,
  * norms, tokens, positions), then m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
  * p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+ * For float32 in host memory it runs as one fused pass (ten ND4J vector passes over 6.2 M
+ * parameters took ~29 ms a step).
  */
 public final class AdamW {
     private final ParamStore store;
     private final AdamWConfig config;
     private final INDArray m;
     private final INDArray v;
-    private final INDArray scratch;
+    private INDArray scratch;            // [P], the portable path's only
     private long step;
 
     public AdamW(ParamStore store, AdamWConfig config) {
@@ -25,7 +30,6 @@ public final class AdamW {
         this.config = config;
         this.m = Nd4j.create(store.dataType(), store.size());
         this.v = Nd4j.create(store.dataType(), store.size());
-        this.scratch = Nd4j.create(store.dataType(), store.size());
     }
 
     public AdamWConfig config() {
@@ -60,6 +64,15 @@ public final class AdamW {
         INDArray g = store.grads();
         double b1 = config.beta1();
         double b2 = config.beta2();
+        double bc1 = 1 - Math.pow(b1, step);
+        double bc2 = 1 - Math.pow(b2, step);
+        if (FusedKernels.applies(p, g, m, v, store.decayMask())) {
+            updateFused(p, g, store.decayMask(), lr, bc1, bc2);
+            return;
+        }
+        if (scratch == null) {
+            scratch = Nd4j.create(store.dataType(), store.size());
+        }
         if (config.weightDecay() != 0) {
             p.mul(store.decayMask(), scratch);
             axpy(-lr * config.weightDecay(), scratch, p);               // decoupled decay
@@ -69,13 +82,51 @@ public final class AdamW {
         g.mul(g, scratch);
         v.muli(b2);
         axpy(1 - b2, scratch, v);
-        double bc1 = 1 - Math.pow(b1, step);
-        double bc2 = 1 - Math.pow(b2, step);
         v.mul(1 / bc2, scratch);
         Nd4j.exec(new Sqrt(scratch, scratch));
         scratch.addi(config.eps());
         m.div(scratch, scratch);
         axpy(-lr / bc1, scratch, p);
+    }
+
+    private static final int CHUNK = 4096;
+    /** p, g, m, v and the decay mask of one chunk, per thread (fresh arrays made 0.1 GB garbage a step). */
+    private static final ThreadLocal<float[][]> CHUNK_ARRAYS = ThreadLocal.withInitial(() -> new float[5][CHUNK]);
+
+    /** The same update, element by element in one pass, chunks spread over the cores. */
+    private void updateFused(INDArray p, INDArray g, INDArray decayMask, double lr, double bc1, double bc2) {
+        FloatBuffer pb = p.data().asNioFloat(), gb = g.data().asNioFloat(), mb = m.data().asNioFloat();
+        FloatBuffer vb = v.data().asNioFloat(), db = decayMask.data().asNioFloat();
+        int po = (int) p.offset(), go = (int) g.offset(), mo = (int) m.offset(), vo = (int) v.offset();
+        int dO = (int) decayMask.offset();
+        int n = (int) p.length();
+        float b1 = (float) config.beta1(), b2 = (float) config.beta2(), eps = (float) config.eps();
+        float decay = (float) (lr * config.weightDecay());
+        float stepSize = (float) (lr / bc1);
+        float invBc2 = (float) (1 / bc2);
+        IntStream.range(0, (n + CHUNK - 1) / CHUNK).parallel().forEach(c -> {
+            int start = c * CHUNK;
+            int len = Math.min(CHUNK, n - start);
+            float[][] a = CHUNK_ARRAYS.get();
+            float[] ps = a[0], gs = a[1], ms = a[2], vs = a[3], ds = a[4];
+            pb.get(po + start, ps, 0, len);
+            gb.get(go + start, gs, 0, len);
+            mb.get(mo + start, ms, 0, len);
+            vb.get(vo + start, vs, 0, len);
+            db.get(dO + start, ds, 0, len);
+            for (int j = 0; j < len; j++) {
+                float gj = gs[j];
+                float pj = ps[j] - decay * ds[j] * ps[j];                          // decoupled decay
+                float mj = b1 * ms[j] + (1 - b1) * gj;
+                float vj = b2 * vs[j] + (1 - b2) * gj * gj;
+                ps[j] = pj - stepSize * mj / ((float) Math.sqrt(vj * invBc2) + eps);
+                ms[j] = mj;
+                vs[j] = vj;
+            }
+            pb.put(po + start, ps, 0, len);
+            mb.put(mo + start, ms, 0, len);
+            vb.put(vo + start, vs, 0, len);
+        });
     }
 
     /** y += alpha * x. */

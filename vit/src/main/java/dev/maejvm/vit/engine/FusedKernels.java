@@ -20,6 +20,10 @@ public final class FusedKernels {
     private static final boolean HOST = "CpuBackend".equals(Nd4j.getBackend().getClass().getSimpleName());
     private static final boolean DISABLED = Boolean.getBoolean("mae.portableKernels");
     private static final int MIN_ROWS_PER_TASK = 16;
+    /** Elements per piece of the element-wise kernels: three arrays of it stay in L1/L2. */
+    private static final int CHUNK = 2048;
+    /** Three CHUNK arrays per thread, reused (per-piece arrays made ~0.3 GB of garbage per step). */
+    private static final ThreadLocal<float[][]> CHUNK_ARRAYS = ThreadLocal.withInitial(() -> new float[3][CHUNK]);
 
     private FusedKernels() {}
 
@@ -162,92 +166,47 @@ public final class FusedKernels {
     /** Softmax over the last dimension, in place: a is [..., T] seen as rows of T. */
     public static void softmaxRows(INDArray a) {
         int t = (int) a.size(a.rank() - 1);
-        int rows = (int) (a.length() / t);
         FloatBuffer b = buf(a);
         int o = off(a);
-        forRows(rows, (from, to) -> {
-            float[] row = new float[t];
-            for (int i = from; i < to; i++) {
-                b.get(o + i * t, row);
-                float max = Float.NEGATIVE_INFINITY;
-                for (float v : row) {
-                    max = Math.max(max, v);
-                }
-                double sum = 0;
-                for (int j = 0; j < t; j++) {
-                    row[j] = (float) Math.exp(row[j] - max);
-                    sum += row[j];
-                }
-                float inv = (float) (1 / sum);
-                for (int j = 0; j < t; j++) {
-                    row[j] *= inv;
-                }
-                b.put(o + i * t, row);
-            }
+        forRowPieces((int) (a.length() / t), t, (first, rows) -> {
+            float[] piece = CHUNK_ARRAYS.get()[0];
+            b.get(o + first * t, piece, 0, rows * t);
+            VectorMath.softmaxRows(piece, rows, t);
+            b.put(o + first * t, piece, 0, rows * t);
         });
     }
 
     /** Softmax backward in place: dp = p * (dp - sum_j dp * p), rows of the last dimension. */
     public static void softmaxBackward(INDArray p, INDArray dp) {
         int t = (int) p.size(p.rank() - 1);
-        int rows = (int) (p.length() / t);
         FloatBuffer pb = buf(p), db = buf(dp);
         int po = off(p), dO = off(dp);
-        forRows(rows, (from, to) -> {
-            float[] pr = new float[t];
-            float[] dr = new float[t];
-            for (int i = from; i < to; i++) {
-                pb.get(po + i * t, pr);
-                db.get(dO + i * t, dr);
-                double s = 0;
-                for (int j = 0; j < t; j++) {
-                    s += dr[j] * pr[j];
-                }
-                float sf = (float) s;
-                for (int j = 0; j < t; j++) {
-                    dr[j] = pr[j] * (dr[j] - sf);
-                }
-                db.put(dO + i * t, dr);
-            }
+        forRowPieces((int) (p.length() / t), t, (first, rows) -> {
+            float[][] arrays = CHUNK_ARRAYS.get();
+            pb.get(po + first * t, arrays[0], 0, rows * t);
+            db.get(dO + first * t, arrays[1], 0, rows * t);
+            VectorMath.softmaxBackwardRows(arrays[0], arrays[1], rows, t);
+            db.put(dO + first * t, arrays[1], 0, rows * t);
         });
     }
 
     /**
-     * Token-major rows to head-major blocks: {@code tokens} [N*T, S*H*hd] (for each token, S
-     * groups (q, k, v) of H heads of hd values) into {@code heads} [S, N*H, T, hd]. With
-     * {@code toHeads} false, the inverse copy. Copies hd-long contiguous runs, samples across cores.
+     * Rows of length t in pieces of whole rows of at most CHUNK floats, spread over the cores;
+     * body gets (first row, number of rows). Rows longer than CHUNK are not supported.
      */
-    public static void permuteHeads(INDArray tokens, INDArray heads, int n, int t, int s, int h, int hd, boolean toHeads) {
-        FloatBuffer tb = buf(tokens), hb = buf(heads);
-        int to = off(tokens), ho = off(heads);
-        int rowLen = s * h * hd;
-        forRows(n, (from, until) -> {
-            float[] run = new float[hd];
-            for (int b = from; b < until; b++) {
-                for (int tt = 0; tt < t; tt++) {
-                    int row = to + (b * t + tt) * rowLen;
-                    for (int g = 0; g < s; g++) {
-                        for (int hh = 0; hh < h; hh++) {
-                            int ti = row + (g * h + hh) * hd;
-                            int hi = ho + (((g * n + b) * h + hh) * t + tt) * hd;
-                            if (toHeads) {
-                                tb.get(ti, run);
-                                hb.put(hi, run);
-                            } else {
-                                hb.get(hi, run);
-                                tb.put(ti, run);
-                            }
-                        }
-                    }
-                }
+    private static void forRowPieces(int rows, int t, RowRange body) {
+        if (t > CHUNK) {
+            throw new IllegalArgumentException("rows of " + t + " exceed the piece size " + CHUNK);
+        }
+        int perPiece = CHUNK / t;
+        int pieces = (rows + perPiece - 1) / perPiece;
+        forRows(pieces, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                int first = c * perPiece;
+                body.run(first, Math.min(perPiece, rows - first));
             }
         });
     }
-
-    /** Elements per piece of the element-wise kernels: three arrays of it stay in L1/L2. */
-    private static final int CHUNK = 2048;
-    /** Three CHUNK arrays per thread, reused (per-piece arrays made ~0.3 GB of garbage per step). */
-    private static final ThreadLocal<float[][]> CHUNK_ARRAYS = ThreadLocal.withInitial(() -> new float[3][CHUNK]);
 
     /** Splits n elements into CHUNK-sized pieces, spread over the cores; body gets (start, length). */
     private static void forChunks(int n, RowRange body) {
@@ -287,6 +246,76 @@ public final class FusedKernels {
             VectorMath.mul(t[0], t[1], t[0], len);
             zb.put(zo + start, t[0], 0, len);
         });
+    }
+
+    /**
+     * Moves attention inputs between the token layout and the head layout, one sample at a time
+     * (a sample is one contiguous block in both): tokens [N*T, S*H*hd] with columns (s, h, d),
+     * heads [S, N*H, T, hd]. S = 3 for q, k, v; S = 1 for the per-head context.
+     *
+     * @param toHeads true: tokens -> heads; false: heads -> tokens
+     */
+    public static void permuteHeads(INDArray tokens, INDArray heads, int n, int t, int s, int numHeads, int headDim,
+                                    boolean toHeads) {
+        int d = numHeads * headDim;
+        int sample = t * s * d;                          // floats per sample, in either layout
+        long sPlane = (long) n * t * d;                  // floats per s in the head layout
+        FloatBuffer tb = buf(tokens), hb = buf(heads);
+        int to = off(tokens), ho = off(heads);
+        forRows(n, (from, until) -> {
+            float[] tok = new float[sample];
+            float[] hd = new float[sample];              // this sample's (s, h, t, d) values, s-major
+            for (int b = from; b < until; b++) {
+                if (toHeads) {
+                    tb.get(to + b * sample, tok);
+                } else {
+                    for (int si = 0; si < s; si++) {
+                        hb.get((int) (ho + si * sPlane + (long) b * t * d), hd, si * t * d, t * d);
+                    }
+                }
+                for (int ti = 0; ti < t; ti++) {
+                    for (int si = 0; si < s; si++) {
+                        for (int h = 0; h < numHeads; h++) {
+                            int tokAt = ti * s * d + si * d + h * headDim;
+                            int headAt = si * t * d + (h * t + ti) * headDim;
+                            if (toHeads) {
+                                System.arraycopy(tok, tokAt, hd, headAt, headDim);
+                            } else {
+                                System.arraycopy(hd, headAt, tok, tokAt, headDim);
+                            }
+                        }
+                    }
+                }
+                if (toHeads) {
+                    for (int si = 0; si < s; si++) {
+                        hb.put((int) (ho + si * sPlane + (long) b * t * d), hd, si * t * d, t * d);
+                    }
+                } else {
+                    tb.put(to + b * sample, tok);
+                }
+            }
+        });
+    }
+
+    /** into[j] += sum_i x[i, j] (x: [M, K], into: [K]); each core sums a range of rows. */
+    public static void addColumnSums(INDArray x, INDArray into) {
+        int m = (int) x.size(0);
+        int k = (int) x.size(1);
+        FloatBuffer xb = buf(x);
+        int xo = off(x);
+        int tasks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), m / MIN_ROWS_PER_TASK));
+        float[][] parts = new float[tasks][k];
+        IntStream.range(0, tasks).parallel().forEach(t -> {
+            float[] row = new float[k];
+            float[] sum = parts[t];
+            for (int i = m * t / tasks; i < m * (t + 1) / tasks; i++) {
+                xb.get(xo + i * k, row);
+                for (int j = 0; j < k; j++) {
+                    sum[j] += row[j];
+                }
+            }
+        });
+        addSums(parts, into);
     }
 
     /** y[i, j] += row[j] (y: [M, K], row: [K]). */

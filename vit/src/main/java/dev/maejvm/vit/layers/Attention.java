@@ -64,12 +64,7 @@ public final class Attention {
         this.t = t;
         allocate(x.dataType());
         INDArray qkvOut = qkv.forward(x);                                              // [N*T, 3D]
-        if (FusedKernels.applies(qkvOut, heads)) {
-            FusedKernels.permuteHeads(qkvOut, heads, n, t, 3, numHeads, (int) headDim, true);
-        } else {
-            heads.reshape('c', 3, n, numHeads, t, headDim)
-                    .assign(qkvOut.reshape('c', n, t, 3, numHeads, headDim).permute(2, 0, 3, 1, 4));
-        }
+        toHeads(qkvOut, heads, 3);                                                     // [3, N*H, T, hd]
         Kernels.matmul(q, k, attn, false, true, scale, 0.0);                          // [N*H, T, T]
         if (FusedKernels.applies(attn)) {
             FusedKernels.softmaxRows(attn);
@@ -77,12 +72,7 @@ public final class Attention {
             Nd4j.exec(new SoftMax(attn, attn, 2));
         }
         Kernels.matmul(attn, v, ctx, false, false, 1.0, 0.0);                         // [N*H, T, hd]
-        if (FusedKernels.applies(merged, ctx)) {
-            FusedKernels.permuteHeads(merged, ctx, n, t, 1, numHeads, (int) headDim, false);
-        } else {
-            merged.reshape('c', n, t, numHeads, headDim)
-                    .assign(ctx.reshape('c', n, numHeads, t, headDim).permute(0, 2, 1, 3)); // [N, T, H, hd]
-        }
+        toTokens(ctx, merged, 1);                                                      // [N*T, D]
         return proj.forward(merged);
     }
 
@@ -93,12 +83,7 @@ public final class Attention {
     public INDArray backward(INDArray dy) {
         INDArray dMerged = proj.backward(dy, true);                                    // [N*T, D]
         INDArray dCtx = dq;                                                            // [N*H, T, hd]; dq is free until below
-        if (FusedKernels.applies(dMerged, dCtx)) {
-            FusedKernels.permuteHeads(dMerged, dCtx, n, t, 1, numHeads, (int) headDim, true);
-        } else {
-            dCtx.reshape('c', n, numHeads, t, headDim)
-                    .assign(dMerged.reshape('c', n, t, numHeads, headDim).permute(0, 2, 1, 3));
-        }
+        toHeads(dMerged, dCtx, 1);
         Kernels.matmul(dCtx, v, dAttn, false, true, 1.0, 0.0);                        // dP = dCtx v^T
         Kernels.matmul(attn, dCtx, dv, true, false, 1.0, 0.0);                        // dV = P^T dCtx
         // softmax backward: dS = P * (dP - sum_j dP * P)
@@ -112,13 +97,28 @@ public final class Attention {
         }
         Kernels.matmul(dAttn, k, dq, false, false, scale, 0.0);                       // dQ = dS k * scale
         Kernels.matmul(dAttn, q, dk, true, false, scale, 0.0);                        // dK = dS^T q * scale
-        if (FusedKernels.applies(dqkv, dHeads)) {
-            FusedKernels.permuteHeads(dqkv, dHeads, n, t, 3, numHeads, (int) headDim, false);
-        } else {
-            dqkv.reshape('c', n, t, 3, numHeads, headDim)
-                    .assign(dHeads.reshape('c', 3, n, numHeads, t, headDim).permute(1, 3, 0, 2, 4));
-        }
+        toTokens(dHeads, dqkv, 3);                                                     // [N*T, 3D]
         return qkv.backward(dqkv, true);
+    }
+
+    /** tokens [N*T, S*D], columns (s, h, d) -> heads [S, N*H, T, hd]. */
+    private void toHeads(INDArray tokens, INDArray heads, int s) {
+        if (FusedKernels.applies(tokens, heads)) {
+            FusedKernels.permuteHeads(tokens, heads, n, t, s, numHeads, (int) headDim, true);
+        } else {
+            heads.reshape('c', s, n, numHeads, t, headDim)
+                    .assign(tokens.reshape('c', n, t, s, numHeads, headDim).permute(2, 0, 3, 1, 4));
+        }
+    }
+
+    /** heads [S, N*H, T, hd] -> tokens [N*T, S*D]. */
+    private void toTokens(INDArray heads, INDArray tokens, int s) {
+        if (FusedKernels.applies(tokens, heads)) {
+            FusedKernels.permuteHeads(tokens, heads, n, t, s, numHeads, (int) headDim, false);
+        } else {
+            tokens.reshape('c', n, t, s, numHeads, headDim)
+                    .assign(heads.reshape('c', s, n, numHeads, t, headDim).permute(1, 3, 0, 2, 4));
+        }
     }
 
     private void allocate(org.nd4j.linalg.api.buffer.DataType dt) {

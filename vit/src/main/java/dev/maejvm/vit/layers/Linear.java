@@ -80,12 +80,16 @@ public final class Linear {
      */
     public INDArray backward(INDArray dy, boolean needInputGrad) {
         long m = dy.size(0);
-        ones = Kernels.ensure(ones, dy.dataType(), 1, m);
-        if (ones.getDouble(0) != 1.0) {
-            ones.assign(1);
-        }
         Kernels.matmul(dy, x, dw2d(), true, false, 1.0, 1.0);
-        Kernels.addColumnSums(ones, dy, db2d());
+        if (FusedKernels.applies(dy, bias.grad())) {
+            FusedKernels.addColumnSums(dy, bias.grad());
+        } else {
+            ones = Kernels.ensure(ones, dy.dataType(), 1, m);
+            if (ones.getDouble(0) != 1.0) {
+                ones.assign(1);
+            }
+            Kernels.addColumnSums(ones, dy, db2d());
+        }
         if (!needInputGrad) {
             return null;
         }

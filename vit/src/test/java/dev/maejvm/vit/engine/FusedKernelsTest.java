@@ -72,6 +72,19 @@ class FusedKernelsTest {
     }
 
     @Test
+    void attentionHeadPermutesSplitOverCoresMatchThePortablePath() {
+        // 35 samples (the head permutes split samples over the cores; 35 is odd), 7 tokens, 3 heads of 4
+        compare("attention", s -> {
+            Attention at = new Attention(s, "a", 12, 3);
+            return x -> {
+                INDArray y = at.forward(x, 35, 7).dup();
+                INDArray r = Arrays64.normal(new Random(9), x.shape()).castTo(x.dataType());
+                return new INDArray[] {y, at.backward(r).dup()};
+            };
+        }, 245, 12);
+    }
+
+    @Test
     void mlpGeluMatchesThePortablePath() {
         // 700 x 100 hidden values: GELU split over the cores in chunks, the last one partial
         compare("mlp", s -> {
@@ -85,10 +98,15 @@ class FusedKernelsTest {
     }
 
     @Test
-    void biasAddMatchesThePortablePath() {
+    void biasAddAndBiasGradientMatchThePortablePath() {
+        // 33 rows: two row ranges of 16 and 17 for the column sums of the bias gradient
         compare("linear", s -> {
             Linear lin = new Linear(s, "l", 8, 19);
-            return x -> new INDArray[] {lin.forward(x).dup()};
+            return x -> {
+                INDArray y = lin.forward(x).dup();
+                INDArray r = Arrays64.normal(new Random(9), y.shape()).castTo(x.dataType());
+                return new INDArray[] {y, lin.backward(r, true).dup()};
+            };
         }, 33, 8);
     }
 

@@ -15,6 +15,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 class VectorMathTest {
     static final double ERF_TOL = 4e-7;       // Eigen's figure: 3.2e-7 max abs
     static final double EXP_REL_TOL = 4e-6;   // measured 2.9e-6 max relative on [-16, 0]
+    static final double EXP_ABS_TOL = 1.2e-7;  // below -16: the ramp from exp(-16) to 0 on [-17, -16]
+    /** Softmax: the exp's relative error, and float32 sums of up to 50 terms. */
+    static final double SOFTMAX_TOL = 4e-6;
     /** GELU: erf error times |x| / 2, plus float32 rounding of values up to ~10. */
     static final double GELU_TOL = 3e-6;
 
@@ -52,7 +55,44 @@ class VectorMathTest {
             }
         }
         assertTrue(worst < EXP_REL_TOL, "exp max relative error " + worst + " at t = " + at);
-        assertTrue(VectorMath.expNonPositive(-100f) <= Math.exp(-16) * 1.0001, "clamped below -16");
+        double worstAbs = 0;
+        for (int i = 0; i <= 100000; i++) {
+            float t = -16f - 24f * i / 100000;
+            worstAbs = Math.max(worstAbs, Math.abs(VectorMath.expNonPositive(t) - Math.exp(t)));
+        }
+        assertTrue(worstAbs < EXP_ABS_TOL, "exp max absolute error " + worstAbs + " on [-40, -16]");
+        assertTrue(VectorMath.expNonPositive(-17f) == 0 && VectorMath.expNonPositive(-1000f) == 0, "0 below -17");
+    }
+
+    @Test
+    void softmaxRowsMatchFloat64() {
+        // rows of 50 (the decoder's) and 13 (the encoder's); logits spread up to ~+-40 so that
+        // some fall more than 17 below their row's max
+        for (int t : new int[] {50, 13}) {
+            int rows = 41;
+            Random rng = new Random(t);
+            float[] a = new float[rows * t];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) (rng.nextGaussian() * (i / t % 2 == 0 ? 2 : 12));
+            }
+            float[] p = a.clone();
+            VectorMath.softmaxRows(p, rows, t);
+            double worst = 0;
+            for (int i = 0; i < rows; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                double sum = 0;
+                for (int j = 0; j < t; j++) {
+                    max = Math.max(max, a[i * t + j]);
+                }
+                for (int j = 0; j < t; j++) {
+                    sum += Math.exp(a[i * t + j] - max);
+                }
+                for (int j = 0; j < t; j++) {
+                    worst = Math.max(worst, Math.abs(p[i * t + j] - Math.exp(a[i * t + j] - max) / sum));
+                }
+            }
+            assertTrue(worst < SOFTMAX_TOL, "softmax rows of " + t + ": max abs error " + worst);
+        }
     }
 
     @Test
