@@ -1,5 +1,6 @@
 package dev.maejvm.vit.layers;
 
+import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.ParamStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -40,8 +41,8 @@ public final class Block {
         long m = x.size(0);
         x1 = Kernels.ensure(x1, x.dataType(), m, dim);
         out = Kernels.ensure(out, x.dataType(), m, dim);
-        x.add(attn.forward(norm1.forward(x), n, t), x1);
-        x1.add(mlp.forward(norm2.forward(x1)), out);
+        add(x, attn.forward(norm1.forward(x), n, t), x1);
+        add(x1, mlp.forward(norm2.forward(x1)), out);
         return out;
     }
 
@@ -54,8 +55,17 @@ public final class Block {
         // shared with every block: the caller's dOut (the next block's dx) is dead once dx1 is formed
         INDArray dx1 = scratch.get(role + ".dx1", dOut.dataType(), m, dim);
         INDArray dx = scratch.get(role + ".dx", dOut.dataType(), m, dim);
-        dOut.add(norm2.backward(mlp.backward(dOut)), dx1);
-        dx1.add(norm1.backward(attn.backward(dx1)), dx);
+        add(dOut, norm2.backward(mlp.backward(dOut)), dx1);
+        add(dx1, norm1.backward(attn.backward(dx1)), dx);
         return dx;
+    }
+
+    /** z = a + b: the residual connections. */
+    private static void add(INDArray a, INDArray b, INDArray z) {
+        if (FusedKernels.applies(a, b, z)) {
+            FusedKernels.add(a, b, z);
+        } else {
+            a.add(b, z);
+        }
     }
 }
