@@ -34,13 +34,16 @@ public final class Block {
     }
 
     /**
+     * The residual stream is not kept (the norms keep what their backward needs), so x1 and the
+     * output are shared by all blocks of a role; the output may be this block's own input.
+     *
      * @param x [N*T, D]
-     * @return [N*T, D], owned by this block
+     * @return [N*T, D], valid until the next forward of a block of this role
      */
     public INDArray forward(INDArray x, int n, int t) {
         long m = x.size(0);
-        x1 = Kernels.ensure(x1, x.dataType(), m, dim);
-        out = Kernels.ensure(out, x.dataType(), m, dim);
+        x1 = scratch.get(role + ".x1", x.dataType(), m, dim);
+        out = scratch.get(role + ".out", x.dataType(), m, dim);
         add(x, attn.forward(norm1.forward(x), n, t), x1);
         add(x1, mlp.forward(norm2.forward(x1)), out);
         return out;
