@@ -237,13 +237,26 @@ public final class FusedKernels {
 
     /** z = a * b element-wise (a, b, z: the same shape). */
     public static void mul(INDArray a, INDArray b, INDArray z) {
+        elementwise(a, b, z, true);
+    }
+
+    /** z = a + b element-wise (a, b, z: the same shape; z may be a or b). */
+    public static void add(INDArray a, INDArray b, INDArray z) {
+        elementwise(a, b, z, false);
+    }
+
+    private static void elementwise(INDArray a, INDArray b, INDArray z, boolean multiply) {
         FloatBuffer ab = buf(a), bb = buf(b), zb = buf(z);
         int ao = off(a), bo = off(b), zo = off(z);
         forChunks((int) a.length(), (start, len) -> {
             float[][] t = CHUNK_ARRAYS.get();
             ab.get(ao + start, t[0], 0, len);
             bb.get(bo + start, t[1], 0, len);
-            VectorMath.mul(t[0], t[1], t[0], len);
+            if (multiply) {
+                VectorMath.mul(t[0], t[1], t[0], len);
+            } else {
+                VectorMath.add(t[0], t[1], t[0], len);
+            }
             zb.put(zo + start, t[0], 0, len);
         });
     }

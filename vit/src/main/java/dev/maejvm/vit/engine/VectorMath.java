@@ -123,6 +123,13 @@ public final class VectorMath {
         }
     }
 
+    /** z[j] = a[j] + b[j] for j < n. */
+    public static void add(float[] a, float[] b, float[] z, int n) {
+        for (int j = 0; j < n; j++) {
+            z[j] = a[j] + b[j];
+        }
+    }
+
     /** z[j] = a[j] * b[j] for j < n. */
     public static void mul(float[] a, float[] b, float[] z, int n) {
         for (int j = 0; j < n; j++) {

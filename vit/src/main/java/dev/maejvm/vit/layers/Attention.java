@@ -30,7 +30,7 @@ public final class Attention {
     private INDArray k;
     private INDArray v;
     private INDArray attn;    // [N*H, T, T], softmax probabilities
-    private INDArray ctx;     // [N*H, T, hd]
+    private INDArray ctx;     // [N*H, T, hd], shared: backward does not need it
     private INDArray merged;  // [N*T, D]
     private INDArray dHeads;  // [3, N*H, T, hd]: dq, dk, dv; dq doubles as dCtx scratch
     private INDArray dq;
@@ -45,8 +45,8 @@ public final class Attention {
         if (dim % numHeads != 0) {
             throw new IllegalArgumentException(name + ": dim " + dim + " is not divisible by numHeads " + numHeads);
         }
-        this.qkv = new Linear(store, name + ".qkv", dim, 3 * dim);
-        this.proj = new Linear(store, name + ".proj", dim, dim);
+        this.qkv = new Linear(store, name + ".qkv", dim, 3 * dim, true);     // copied into heads at once
+        this.proj = new Linear(store, name + ".proj", dim, dim, true);
         this.numHeads = numHeads;
         this.dim = dim;
         this.headDim = dim / numHeads;
@@ -57,7 +57,7 @@ public final class Attention {
 
     /**
      * @param x [N*T, D], rows ordered (sample, token)
-     * @return [N*T, D], owned by this layer
+     * @return [N*T, D], shared with the attentions of the same role: consume it before the next one runs
      */
     public INDArray forward(INDArray x, int n, int t) {
         this.n = n;
@@ -134,7 +134,7 @@ public final class Attention {
         scratch = pool.get(role + ".scratch", dt, bh, t, t);
         dAttn = pool.get(role + ".dAttn", dt, bh, t, t);
         rowSums = pool.get(role + ".rowSums", dt, bh, t);
-        ctx = Kernels.ensure(ctx, dt, bh, t, headDim);
+        ctx = pool.get(role + ".ctx", dt, bh, t, headDim);                // merged at once
         merged = Kernels.ensure(merged, dt, (long) n * t, dim);
         INDArray newDHeads = pool.get(role + ".dHeads", dt, 3, bh, t, headDim);
         if (newDHeads != dHeads) {

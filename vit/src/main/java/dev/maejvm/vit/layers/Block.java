@@ -1,5 +1,6 @@
 package dev.maejvm.vit.layers;
 
+import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.ParamStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -33,15 +34,18 @@ public final class Block {
     }
 
     /**
+     * The residual stream is not kept (the norms keep what their backward needs), so x1 and the
+     * output are shared by all blocks of a role; the output may be this block's own input.
+     *
      * @param x [N*T, D]
-     * @return [N*T, D], owned by this block
+     * @return [N*T, D], valid until the next forward of a block of this role
      */
     public INDArray forward(INDArray x, int n, int t) {
         long m = x.size(0);
-        x1 = Kernels.ensure(x1, x.dataType(), m, dim);
-        out = Kernels.ensure(out, x.dataType(), m, dim);
-        x.add(attn.forward(norm1.forward(x), n, t), x1);
-        x1.add(mlp.forward(norm2.forward(x1)), out);
+        x1 = scratch.get(role + ".x1", x.dataType(), m, dim);
+        out = scratch.get(role + ".out", x.dataType(), m, dim);
+        add(x, attn.forward(norm1.forward(x), n, t), x1);
+        add(x1, mlp.forward(norm2.forward(x1)), out);
         return out;
     }
 
@@ -54,8 +58,17 @@ public final class Block {
         // shared with every block: the caller's dOut (the next block's dx) is dead once dx1 is formed
         INDArray dx1 = scratch.get(role + ".dx1", dOut.dataType(), m, dim);
         INDArray dx = scratch.get(role + ".dx", dOut.dataType(), m, dim);
-        dOut.add(norm2.backward(mlp.backward(dOut)), dx1);
-        dx1.add(norm1.backward(attn.backward(dx1)), dx);
+        add(dOut, norm2.backward(mlp.backward(dOut)), dx1);
+        add(dx1, norm1.backward(attn.backward(dx1)), dx);
         return dx;
+    }
+
+    /** z = a + b: the residual connections. */
+    private static void add(INDArray a, INDArray b, INDArray z) {
+        if (FusedKernels.applies(a, b, z)) {
+            FusedKernels.add(a, b, z);
+        } else {
+            a.add(b, z);
+        }
     }
 }

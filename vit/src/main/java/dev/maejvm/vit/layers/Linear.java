@@ -19,6 +19,7 @@ public final class Linear {
     private final long out;
     private final ScratchPool scratch;
     private final String role;
+    private final boolean sharedOutput;
     private INDArray w2d;
     private INDArray b2d;
     private INDArray dw2d;
@@ -28,12 +29,27 @@ public final class Linear {
     private INDArray ones;
 
     public Linear(ParamStore store, String name, long in, long out) {
+        this(store, name, in, out, false);
+    }
+
+    /**
+     * @param sharedOutput true: the output lives in the store's scratch pool, shared with every
+     *     layer of the same role (e.g. fc1 of all blocks), for outputs that the caller consumes
+     *     before the next such layer runs and that no backward needs (DESIGN.md: only what
+     *     backward needs is kept per block)
+     */
+    public Linear(ParamStore store, String name, long in, long out, boolean sharedOutput) {
         this(store.register(name + ".weight", new long[] {out, in}, new Init.XavierUniform(in, out), true),
-                store.register(name + ".bias", new long[] {out}, Init.ZEROS, false), in, out, store.scratch());
+                store.register(name + ".bias", new long[] {out}, Init.ZEROS, false), in, out, store.scratch(),
+                sharedOutput);
     }
 
     /** A linear map over parameters declared elsewhere (the patch embedding's [D, C, p, p] weight). */
     public Linear(Param weight, Param bias, long in, long out, ScratchPool scratch) {
+        this(weight, bias, in, out, scratch, false);
+    }
+
+    private Linear(Param weight, Param bias, long in, long out, ScratchPool scratch, boolean sharedOutput) {
         if (weight.length() != in * out || bias.length() != out) {
             throw new IllegalArgumentException("linear " + weight.name() + ": weight must hold [" + out + ", " + in
                     + "] and bias [" + out + "]");
@@ -44,6 +60,7 @@ public final class Linear {
         this.out = out;
         this.scratch = scratch;
         this.role = ScratchPool.role(weight.name().substring(0, weight.name().length() - ".weight".length()));
+        this.sharedOutput = sharedOutput;
     }
 
     public Param weight() {
@@ -56,12 +73,13 @@ public final class Linear {
 
     /**
      * @param x [M, in], c-order
-     * @return y [M, out], owned by this layer until the next forward
+     * @return y [M, out], owned by this layer until its next forward (with a shared output: until
+     *     the next forward of a layer of its role)
      */
     public INDArray forward(INDArray x) {
         long m = x.size(0);
         this.x = x;
-        y = Kernels.ensure(y, x.dataType(), m, out);
+        y = sharedOutput ? scratch.get(role + ".y", x.dataType(), m, out) : Kernels.ensure(y, x.dataType(), m, out);
         Kernels.matmul(x, w2d(), y, false, true, 1.0, 0.0);
         if (FusedKernels.applies(y, bias.value())) {
             FusedKernels.addRow(y, bias.value());

@@ -10,12 +10,12 @@ public final class Mlp {
     private final Linear fc2;
 
     public Mlp(ParamStore store, String name, long dim, long hidden) {
-        this.fc1 = new Linear(store, name + ".fc1", dim, hidden);
+        this.fc1 = new Linear(store, name + ".fc1", dim, hidden, true);      // GELU keeps what it needs
         this.act = new Gelu(store.scratch(), dev.maejvm.vit.engine.ScratchPool.role(name + ".act"));
-        this.fc2 = new Linear(store, name + ".fc2", hidden, dim);
+        this.fc2 = new Linear(store, name + ".fc2", hidden, dim, true);
     }
 
-    /** @param x [M, dim] @return [M, dim] */
+    /** @param x [M, dim] @return [M, dim], shared with the Mlps of the same role: consume it before the next one runs */
     public INDArray forward(INDArray x) {
         return fc2.forward(act.forward(fc1.forward(x)));
     }

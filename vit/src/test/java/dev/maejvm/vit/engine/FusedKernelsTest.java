@@ -3,6 +3,7 @@ package dev.maejvm.vit.engine;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.maejvm.vit.layers.Attention;
+import dev.maejvm.vit.layers.Block;
 import dev.maejvm.vit.layers.LayerNorm;
 import dev.maejvm.vit.layers.Linear;
 import dev.maejvm.vit.layers.Mlp;
@@ -80,6 +81,19 @@ class FusedKernelsTest {
                 INDArray y = at.forward(x, 35, 7).dup();
                 INDArray r = Arrays64.normal(new Random(9), x.shape()).castTo(x.dataType());
                 return new INDArray[] {y, at.backward(r).dup()};
+            };
+        }, 245, 12);
+    }
+
+    @Test
+    void wholeBlockMatchesThePortablePath() {
+        // every fused kernel of a block at once, residual adds included; 35 samples of 7 tokens
+        compare("block", s -> {
+            Block b = new Block(s, "blocks.0", 12, 3, 4.0, LayerNorm.MAE_EPS);
+            return x -> {
+                INDArray y = b.forward(x, 35, 7).dup();
+                INDArray r = Arrays64.normal(new Random(9), x.shape()).castTo(x.dataType());
+                return new INDArray[] {y, b.backward(r).dup()};
             };
         }, 245, 12);
     }
