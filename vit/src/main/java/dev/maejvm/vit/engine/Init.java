@@ -53,6 +53,19 @@ public sealed interface Init {
         }
     }
 
+    /**
+     * U(-bound, bound). The official MAE never re-initialises the patch-embedding conv's bias, so
+     * it keeps PyTorch's Conv2d default, U(-1/sqrt(fanIn), 1/sqrt(fanIn)) with fanIn = C*p*p.
+     */
+    record Uniform(double bound) implements Init {
+        @Override
+        public void fill(double[] out, long[] shape, SplittableRandom rng) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (2 * rng.nextDouble() - 1) * bound;
+            }
+        }
+    }
+
     /** A constant: LayerNorm weight 1 and bias 0, Linear biases 0. */
     record Constant(double value) implements Init {
         @Override

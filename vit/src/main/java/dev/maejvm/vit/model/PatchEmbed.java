@@ -30,7 +30,8 @@ public final class PatchEmbed {
         // MAE: xavier_uniform_ on the conv weight viewed as [D, C*p*p]
         Param w = store.register("patch_embed.proj.weight", new long[] {embedDim, inChans, patchSize, patchSize},
                 new Init.XavierUniform(fanIn, embedDim), true);
-        Param b = store.register("patch_embed.proj.bias", new long[] {embedDim}, Init.ZEROS, false);
+        // the official code leaves the conv bias at PyTorch's default: U(+-1/sqrt(C*p*p))
+        Param b = store.register("patch_embed.proj.bias", new long[] {embedDim}, new Init.Uniform(1 / Math.sqrt(fanIn)), false);
         this.proj = new Linear(w, b, fanIn, embedDim, store.scratch());
     }
 

@@ -118,6 +118,20 @@ class ClosedFormTest {
     }
 
     @Test
+    void initFollowsTheOfficialCode() {
+        MaskedAutoencoder m = MaskedAutoencoder.create(MaeConfig.preset("tiny"), DataType.DOUBLE, 4);
+        // patch-embedding bias: PyTorch's Conv2d default U(+-1/sqrt(C*p*p)) = U(+-0.25) for 1x4x4
+        INDArray pb = m.params().get("patch_embed.proj.bias").value();
+        assertTrue(pb.amaxNumber().doubleValue() <= 0.25 && pb.amaxNumber().doubleValue() > 0.2, pb.toString());
+        // Linear biases 0; xavier-uniform weights within sqrt(6 / (fanIn + fanOut))
+        assertEquals(0.0, m.params().get("blocks.0.attn.qkv.bias").value().amaxNumber().doubleValue());
+        double bound = Math.sqrt(6.0 / (192 + 576));
+        double w = m.params().get("blocks.0.attn.qkv.weight").value().amaxNumber().doubleValue();
+        assertTrue(w <= bound && w > 0.9 * bound, "qkv weight max " + w + " vs bound " + bound);
+        assertEquals(1.0, m.params().get("norm.weight").value().minNumber().doubleValue());
+    }
+
+    @Test
     void presetsHaveThePapersShapesAndParameterCounts() {
         // mae_vit_base_patch16_dec512d8b, counted by hand: encoder 85,647,360 (patch_embed 590,592,
         // cls 768, 12 blocks of 7,087,872, norm 1,536) + decoder 26,008,320 (embed 393,728, mask
