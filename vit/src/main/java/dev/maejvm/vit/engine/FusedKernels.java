@@ -49,7 +49,7 @@ public final class FusedKernels {
         return (int) a.offset();
     }
 
-    private static void forRows(int rows, RowRange body) {
+    static void forRows(int rows, RowRange body) {
         int tasks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), rows / MIN_ROWS_PER_TASK));
         if (tasks == 1) {
             body.run(0, rows);
@@ -59,7 +59,7 @@ public final class FusedKernels {
     }
 
     @FunctionalInterface
-    private interface RowRange {
+    interface RowRange {
         void run(int from, int to);
     }
 
@@ -258,55 +258,6 @@ public final class FusedKernels {
                 VectorMath.add(t[0], t[1], t[0], len);
             }
             zb.put(zo + start, t[0], 0, len);
-        });
-    }
-
-    /**
-     * Moves attention inputs between the token layout and the head layout, one sample at a time
-     * (a sample is one contiguous block in both): tokens [N*T, S*H*hd] with columns (s, h, d),
-     * heads [S, N*H, T, hd]. S = 3 for q, k, v; S = 1 for the per-head context.
-     *
-     * @param toHeads true: tokens -> heads; false: heads -> tokens
-     */
-    public static void permuteHeads(INDArray tokens, INDArray heads, int n, int t, int s, int numHeads, int headDim,
-                                    boolean toHeads) {
-        int d = numHeads * headDim;
-        int sample = t * s * d;                          // floats per sample, in either layout
-        long sPlane = (long) n * t * d;                  // floats per s in the head layout
-        FloatBuffer tb = buf(tokens), hb = buf(heads);
-        int to = off(tokens), ho = off(heads);
-        forRows(n, (from, until) -> {
-            float[] tok = new float[sample];
-            float[] hd = new float[sample];              // this sample's (s, h, t, d) values, s-major
-            for (int b = from; b < until; b++) {
-                if (toHeads) {
-                    tb.get(to + b * sample, tok);
-                } else {
-                    for (int si = 0; si < s; si++) {
-                        hb.get((int) (ho + si * sPlane + (long) b * t * d), hd, si * t * d, t * d);
-                    }
-                }
-                for (int ti = 0; ti < t; ti++) {
-                    for (int si = 0; si < s; si++) {
-                        for (int h = 0; h < numHeads; h++) {
-                            int tokAt = ti * s * d + si * d + h * headDim;
-                            int headAt = si * t * d + (h * t + ti) * headDim;
-                            if (toHeads) {
-                                System.arraycopy(tok, tokAt, hd, headAt, headDim);
-                            } else {
-                                System.arraycopy(hd, headAt, tok, tokAt, headDim);
-                            }
-                        }
-                    }
-                }
-                if (toHeads) {
-                    for (int si = 0; si < s; si++) {
-                        hb.put((int) (ho + si * sPlane + (long) b * t * d), hd, si * t * d, t * d);
-                    }
-                } else {
-                    tb.put(to + b * sample, tok);
-                }
-            }
         });
     }
 
