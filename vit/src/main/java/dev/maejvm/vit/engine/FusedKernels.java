@@ -81,18 +81,11 @@ public final class FusedKernels {
             float[] row = new float[d];
             for (int i = from; i < to; i++) {
                 xb.get(xo + i * d, row);
-                double sum = 0;
+                float mean = VectorMath.sum(row, 0, d) / d;
                 for (int j = 0; j < d; j++) {
-                    sum += row[j];
+                    row[j] -= mean;
                 }
-                float mean = (float) (sum / d);
-                double var = 0;
-                for (int j = 0; j < d; j++) {
-                    float c = row[j] - mean;
-                    row[j] = c;
-                    var += c * c;
-                }
-                float r = (float) (1 / Math.sqrt(var / d + eps));
+                float r = (float) (1 / Math.sqrt(VectorMath.dot(row, row, d) / d + eps));
                 rb.put(ro + i, r);
                 for (int j = 0; j < d; j++) {
                     row[j] *= r;
@@ -124,22 +117,19 @@ public final class FusedKernels {
         IntStream.range(0, tasks).parallel().forEach(t -> {
             float[] dyr = new float[d];
             float[] hr = new float[d];
+            float[] g = new float[d];
             float[] dw = dwPart[t];
             float[] db = dbPart[t];
             for (int i = m * t / tasks; i < m * (t + 1) / tasks; i++) {
                 gb.get(go + i * d, dyr);
                 hb.get(ho + i * d, hr);
-                double sg = 0;
-                double sgh = 0;
                 for (int j = 0; j < d; j++) {
                     dw[j] += dyr[j] * hr[j];
                     db[j] += dyr[j];
-                    float g = dyr[j] * w[j];
-                    sg += g;
-                    sgh += g * hr[j];
+                    g[j] = dyr[j] * w[j];
                 }
-                float mg = (float) (sg / d);
-                float mgh = (float) (sgh / d);
+                float mg = VectorMath.sum(g, 0, d) / d;
+                float mgh = VectorMath.dot(g, hr, d) / d;
                 float r = rb.get(ro + i);
                 for (int j = 0; j < d; j++) {
                     dyr[j] = r * (dyr[j] * w[j] - mg - hr[j] * mgh);
