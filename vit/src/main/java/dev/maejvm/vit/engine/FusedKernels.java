@@ -159,7 +159,7 @@ public final class FusedKernels {
         FloatBuffer b = buf(a);
         int o = off(a);
         forRowPieces((int) (a.length() / t), t, (first, rows) -> {
-            float[] piece = CHUNK_ARRAYS.get()[0];
+            float[] piece = pieceArrays(rows * t)[0];
             b.get(o + first * t, piece, 0, rows * t);
             VectorMath.softmaxRows(piece, rows, t);
             b.put(o + first * t, piece, 0, rows * t);
@@ -172,7 +172,7 @@ public final class FusedKernels {
         FloatBuffer pb = buf(p), db = buf(dp);
         int po = off(p), dO = off(dp);
         forRowPieces((int) (p.length() / t), t, (first, rows) -> {
-            float[][] arrays = CHUNK_ARRAYS.get();
+            float[][] arrays = pieceArrays(rows * t);
             pb.get(po + first * t, arrays[0], 0, rows * t);
             db.get(dO + first * t, arrays[1], 0, rows * t);
             VectorMath.softmaxBackwardRows(arrays[0], arrays[1], rows, t);
@@ -181,14 +181,11 @@ public final class FusedKernels {
     }
 
     /**
-     * Rows of length t in pieces of whole rows of at most CHUNK floats, spread over the cores;
-     * body gets (first row, number of rows). Rows longer than CHUNK are not supported.
+     * Rows of length t in pieces of whole rows of at most CHUNK floats (one row where a row is
+     * longer), spread over the cores; body gets (first row, number of rows).
      */
     private static void forRowPieces(int rows, int t, RowRange body) {
-        if (t > CHUNK) {
-            throw new IllegalArgumentException("rows of " + t + " exceed the piece size " + CHUNK);
-        }
-        int perPiece = CHUNK / t;
+        int perPiece = Math.max(1, CHUNK / t);
         int pieces = (rows + perPiece - 1) / perPiece;
         forRows(pieces, (from, to) -> {
             for (int c = from; c < to; c++) {
@@ -196,6 +193,11 @@ public final class FusedKernels {
                 body.run(first, Math.min(perPiece, rows - first));
             }
         });
+    }
+
+    /** The thread's reusable piece arrays, or new ones for a piece longer than CHUNK. */
+    private static float[][] pieceArrays(int floats) {
+        return floats <= CHUNK ? CHUNK_ARRAYS.get() : new float[3][floats];
     }
 
     /** Splits n elements into CHUNK-sized pieces, spread over the cores; body gets (start, length). */
