@@ -49,7 +49,7 @@ public final class FusedKernels {
         return (int) a.offset();
     }
 
-    private static void forRows(int rows, RowRange body) {
+    static void forRows(int rows, RowRange body) {
         int tasks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), rows / MIN_ROWS_PER_TASK));
         if (tasks == 1) {
             body.run(0, rows);
@@ -59,7 +59,7 @@ public final class FusedKernels {
     }
 
     @FunctionalInterface
-    private interface RowRange {
+    interface RowRange {
         void run(int from, int to);
     }
 
@@ -81,18 +81,11 @@ public final class FusedKernels {
             float[] row = new float[d];
             for (int i = from; i < to; i++) {
                 xb.get(xo + i * d, row);
-                double sum = 0;
+                float mean = VectorMath.sum(row, 0, d) / d;
                 for (int j = 0; j < d; j++) {
-                    sum += row[j];
+                    row[j] -= mean;
                 }
-                float mean = (float) (sum / d);
-                double var = 0;
-                for (int j = 0; j < d; j++) {
-                    float c = row[j] - mean;
-                    row[j] = c;
-                    var += c * c;
-                }
-                float r = (float) (1 / Math.sqrt(var / d + eps));
+                float r = (float) (1 / Math.sqrt(VectorMath.dot(row, row, d) / d + eps));
                 rb.put(ro + i, r);
                 for (int j = 0; j < d; j++) {
                     row[j] *= r;
@@ -124,22 +117,19 @@ public final class FusedKernels {
         IntStream.range(0, tasks).parallel().forEach(t -> {
             float[] dyr = new float[d];
             float[] hr = new float[d];
+            float[] g = new float[d];
             float[] dw = dwPart[t];
             float[] db = dbPart[t];
             for (int i = m * t / tasks; i < m * (t + 1) / tasks; i++) {
                 gb.get(go + i * d, dyr);
                 hb.get(ho + i * d, hr);
-                double sg = 0;
-                double sgh = 0;
                 for (int j = 0; j < d; j++) {
                     dw[j] += dyr[j] * hr[j];
                     db[j] += dyr[j];
-                    float g = dyr[j] * w[j];
-                    sg += g;
-                    sgh += g * hr[j];
+                    g[j] = dyr[j] * w[j];
                 }
-                float mg = (float) (sg / d);
-                float mgh = (float) (sgh / d);
+                float mg = VectorMath.sum(g, 0, d) / d;
+                float mgh = VectorMath.dot(g, hr, d) / d;
                 float r = rb.get(ro + i);
                 for (int j = 0; j < d; j++) {
                     dyr[j] = r * (dyr[j] * w[j] - mg - hr[j] * mgh);
@@ -169,7 +159,7 @@ public final class FusedKernels {
         FloatBuffer b = buf(a);
         int o = off(a);
         forRowPieces((int) (a.length() / t), t, (first, rows) -> {
-            float[] piece = CHUNK_ARRAYS.get()[0];
+            float[] piece = pieceArrays(rows * t)[0];
             b.get(o + first * t, piece, 0, rows * t);
             VectorMath.softmaxRows(piece, rows, t);
             b.put(o + first * t, piece, 0, rows * t);
@@ -182,7 +172,7 @@ public final class FusedKernels {
         FloatBuffer pb = buf(p), db = buf(dp);
         int po = off(p), dO = off(dp);
         forRowPieces((int) (p.length() / t), t, (first, rows) -> {
-            float[][] arrays = CHUNK_ARRAYS.get();
+            float[][] arrays = pieceArrays(rows * t);
             pb.get(po + first * t, arrays[0], 0, rows * t);
             db.get(dO + first * t, arrays[1], 0, rows * t);
             VectorMath.softmaxBackwardRows(arrays[0], arrays[1], rows, t);
@@ -191,14 +181,11 @@ public final class FusedKernels {
     }
 
     /**
-     * Rows of length t in pieces of whole rows of at most CHUNK floats, spread over the cores;
-     * body gets (first row, number of rows). Rows longer than CHUNK are not supported.
+     * Rows of length t in pieces of whole rows of at most CHUNK floats (one row where a row is
+     * longer), spread over the cores; body gets (first row, number of rows).
      */
     private static void forRowPieces(int rows, int t, RowRange body) {
-        if (t > CHUNK) {
-            throw new IllegalArgumentException("rows of " + t + " exceed the piece size " + CHUNK);
-        }
-        int perPiece = CHUNK / t;
+        int perPiece = Math.max(1, CHUNK / t);
         int pieces = (rows + perPiece - 1) / perPiece;
         forRows(pieces, (from, to) -> {
             for (int c = from; c < to; c++) {
@@ -206,6 +193,11 @@ public final class FusedKernels {
                 body.run(first, Math.min(perPiece, rows - first));
             }
         });
+    }
+
+    /** The thread's reusable piece arrays, or new ones for a piece longer than CHUNK. */
+    private static float[][] pieceArrays(int floats) {
+        return floats <= CHUNK ? CHUNK_ARRAYS.get() : new float[3][floats];
     }
 
     /** Splits n elements into CHUNK-sized pieces, spread over the cores; body gets (start, length). */
@@ -258,55 +250,6 @@ public final class FusedKernels {
                 VectorMath.add(t[0], t[1], t[0], len);
             }
             zb.put(zo + start, t[0], 0, len);
-        });
-    }
-
-    /**
-     * Moves attention inputs between the token layout and the head layout, one sample at a time
-     * (a sample is one contiguous block in both): tokens [N*T, S*H*hd] with columns (s, h, d),
-     * heads [S, N*H, T, hd]. S = 3 for q, k, v; S = 1 for the per-head context.
-     *
-     * @param toHeads true: tokens -> heads; false: heads -> tokens
-     */
-    public static void permuteHeads(INDArray tokens, INDArray heads, int n, int t, int s, int numHeads, int headDim,
-                                    boolean toHeads) {
-        int d = numHeads * headDim;
-        int sample = t * s * d;                          // floats per sample, in either layout
-        long sPlane = (long) n * t * d;                  // floats per s in the head layout
-        FloatBuffer tb = buf(tokens), hb = buf(heads);
-        int to = off(tokens), ho = off(heads);
-        forRows(n, (from, until) -> {
-            float[] tok = new float[sample];
-            float[] hd = new float[sample];              // this sample's (s, h, t, d) values, s-major
-            for (int b = from; b < until; b++) {
-                if (toHeads) {
-                    tb.get(to + b * sample, tok);
-                } else {
-                    for (int si = 0; si < s; si++) {
-                        hb.get((int) (ho + si * sPlane + (long) b * t * d), hd, si * t * d, t * d);
-                    }
-                }
-                for (int ti = 0; ti < t; ti++) {
-                    for (int si = 0; si < s; si++) {
-                        for (int h = 0; h < numHeads; h++) {
-                            int tokAt = ti * s * d + si * d + h * headDim;
-                            int headAt = si * t * d + (h * t + ti) * headDim;
-                            if (toHeads) {
-                                System.arraycopy(tok, tokAt, hd, headAt, headDim);
-                            } else {
-                                System.arraycopy(hd, headAt, tok, tokAt, headDim);
-                            }
-                        }
-                    }
-                }
-                if (toHeads) {
-                    for (int si = 0; si < s; si++) {
-                        hb.put((int) (ho + si * sPlane + (long) b * t * d), hd, si * t * d, t * d);
-                    }
-                } else {
-                    tb.put(to + b * sample, tok);
-                }
-            }
         });
     }
 

@@ -123,6 +123,51 @@ public final class VectorMath {
         }
     }
 
+    /**
+     * sum of a[from .. from + n) in float, in eight interleaved partial sums: the JIT keeps eight
+     * independent additions in flight instead of one chain (a double accumulator, as before,
+     * needs a conversion per value).
+     */
+    public static float sum(float[] a, int from, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int j = from;
+        int end = from + n;
+        for (; j + 8 <= end; j += 8) {
+            s0 += a[j];
+            s1 += a[j + 1];
+            s2 += a[j + 2];
+            s3 += a[j + 3];
+            s4 += a[j + 4];
+            s5 += a[j + 5];
+            s6 += a[j + 6];
+            s7 += a[j + 7];
+        }
+        for (; j < end; j++) {
+            s0 += a[j];
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /** sum of a[j] * b[j] over j < n, as {@link #sum}. */
+    public static float dot(float[] a, float[] b, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int j = 0;
+        for (; j + 8 <= n; j += 8) {
+            s0 += a[j] * b[j];
+            s1 += a[j + 1] * b[j + 1];
+            s2 += a[j + 2] * b[j + 2];
+            s3 += a[j + 3] * b[j + 3];
+            s4 += a[j + 4] * b[j + 4];
+            s5 += a[j + 5] * b[j + 5];
+            s6 += a[j + 6] * b[j + 6];
+            s7 += a[j + 7] * b[j + 7];
+        }
+        for (; j < n; j++) {
+            s0 += a[j] * b[j];
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
     /** z[j] = a[j] + b[j] for j < n. */
     public static void add(float[] a, float[] b, float[] z, int n) {
         for (int j = 0; j < n; j++) {

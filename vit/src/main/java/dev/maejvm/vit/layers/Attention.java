@@ -1,9 +1,11 @@
 package dev.maejvm.vit.layers;
 
 import dev.maejvm.vit.engine.FusedKernels;
+import dev.maejvm.vit.engine.HeadGemm;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.ParamStore;
 import dev.maejvm.vit.engine.ScratchPool;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -25,7 +27,9 @@ public final class Attention {
     private final String role;
     private int n;
     private int t;
-    private INDArray heads;   // [3, N*H, T, hd]: q, k, v per (sample, head)
+    private boolean host;     // the last forward ran on host memory through HeadGemm
+    private INDArray qkvOut;  // [N*T, 3D]: q, k, v in the token layout, columns (s, h, d)
+    private INDArray heads;   // [3, N*H, T, hd]: q, k, v per (sample, head) (portable path)
     private INDArray q;
     private INDArray k;
     private INDArray v;
@@ -45,7 +49,7 @@ public final class Attention {
         if (dim % numHeads != 0) {
             throw new IllegalArgumentException(name + ": dim " + dim + " is not divisible by numHeads " + numHeads);
         }
-        this.qkv = new Linear(store, name + ".qkv", dim, 3 * dim, true);     // copied into heads at once
+        this.qkv = new Linear(store, name + ".qkv", dim, 3 * dim);
         this.proj = new Linear(store, name + ".proj", dim, dim, true);
         this.numHeads = numHeads;
         this.dim = dim;
@@ -62,17 +66,20 @@ public final class Attention {
     public INDArray forward(INDArray x, int n, int t) {
         this.n = n;
         this.t = t;
+        qkvOut = qkv.forward(x);                                                       // [N*T, 3D], kept
+        host = HeadGemm.applies(qkvOut);
         allocate(x.dataType());
-        INDArray qkvOut = qkv.forward(x);                                              // [N*T, 3D]
-        toHeads(qkvOut, heads, 3);                                                     // [3, N*H, T, hd]
-        Kernels.matmul(q, k, attn, false, true, scale, 0.0);                          // [N*H, T, T]
-        if (FusedKernels.applies(attn)) {
+        if (host) {
+            HeadGemm.gemm(n, numHeads, false, true, t, t, (int) headDim, scale, q(), k(), scores(attn)); // S = q k^T
             FusedKernels.softmaxRows(attn);
+            HeadGemm.gemm(n, numHeads, false, false, t, (int) headDim, t, 1.0, scores(attn), v(), tokens(merged, 0));
         } else {
+            toHeads(qkvOut, heads, 3);                                                 // [3, N*H, T, hd]
+            Kernels.matmul(q, k, attn, false, true, scale, 0.0);                      // [N*H, T, T]
             Nd4j.exec(new SoftMax(attn, attn, 2));
+            Kernels.matmul(attn, v, ctx, false, false, 1.0, 0.0);                     // [N*H, T, hd]
+            toTokens(ctx, merged, 1);                                                  // [N*T, D]
         }
-        Kernels.matmul(attn, v, ctx, false, false, 1.0, 0.0);                         // [N*H, T, hd]
-        toTokens(ctx, merged, 1);                                                      // [N*T, D]
         return proj.forward(merged);
     }
 
@@ -82,47 +89,83 @@ public final class Attention {
      */
     public INDArray backward(INDArray dy) {
         INDArray dMerged = proj.backward(dy, true);                                    // [N*T, D]
+        if (host && HeadGemm.applies(dMerged)) {
+            int hd = (int) headDim;
+            HeadGemm.Operand dCtx = tokens(dMerged, 0);
+            HeadGemm.gemm(n, numHeads, false, true, t, t, hd, 1.0, dCtx, v(), scores(dAttn));     // dP = dCtx v^T
+            HeadGemm.gemm(n, numHeads, true, false, t, hd, t, 1.0, scores(attn), dCtx, qkvColumns(dqkv, 2)); // dV
+            FusedKernels.softmaxBackward(attn, dAttn);                                 // dS
+            HeadGemm.gemm(n, numHeads, false, false, t, hd, t, scale, scores(dAttn), k(), qkvColumns(dqkv, 0)); // dQ
+            HeadGemm.gemm(n, numHeads, true, false, t, hd, t, scale, scores(dAttn), q(), qkvColumns(dqkv, 1));  // dK
+            return qkv.backward(dqkv, true);
+        }
         INDArray dCtx = dq;                                                            // [N*H, T, hd]; dq is free until below
         toHeads(dMerged, dCtx, 1);
         Kernels.matmul(dCtx, v, dAttn, false, true, 1.0, 0.0);                        // dP = dCtx v^T
         Kernels.matmul(attn, dCtx, dv, true, false, 1.0, 0.0);                        // dV = P^T dCtx
         // softmax backward: dS = P * (dP - sum_j dP * P)
-        if (FusedKernels.applies(attn, dAttn)) {
-            FusedKernels.softmaxBackward(attn, dAttn);
-        } else {
-            dAttn.mul(attn, scratch);
-            scratch.sum(rowSums, 2);
-            Nd4j.exec(new BroadcastSubOp(dAttn, rowSums, dAttn, 0, 1));
-            dAttn.muli(attn);
-        }
+        dAttn.mul(attn, scratch);
+        scratch.sum(rowSums, 2);
+        Nd4j.exec(new BroadcastSubOp(dAttn, rowSums, dAttn, 0, 1));
+        dAttn.muli(attn);
         Kernels.matmul(dAttn, k, dq, false, false, scale, 0.0);                       // dQ = dS k * scale
         Kernels.matmul(dAttn, q, dk, true, false, scale, 0.0);                        // dK = dS^T q * scale
         toTokens(dHeads, dqkv, 3);                                                     // [N*T, 3D]
         return qkv.backward(dqkv, true);
     }
 
+    // Where the per-(sample, head) matrices lie for HeadGemm: in the token layout [N*T, S*D] a
+    // head's [T, hd] block starts at column s*D + h*hd of the sample's first row; in the scores
+    // [N*H, T, T] each [T, T] block is contiguous.
+
+    private HeadGemm.Operand q() {
+        return qkvColumns(qkvOut, 0);
+    }
+
+    private HeadGemm.Operand k() {
+        return qkvColumns(qkvOut, 1);
+    }
+
+    private HeadGemm.Operand v() {
+        return qkvColumns(qkvOut, 2);
+    }
+
+    /** Part s (0 = q, 1 = k, 2 = v) of a [N*T, 3D] array. */
+    private HeadGemm.Operand qkvColumns(INDArray a, int s) {
+        return new HeadGemm.Operand(a, s * dim, (long) t * 3 * dim, headDim, (int) (3 * dim));
+    }
+
+    /** A [N*T, D] array seen per head. */
+    private HeadGemm.Operand tokens(INDArray a, int s) {
+        return new HeadGemm.Operand(a, s * dim, (long) t * dim, headDim, (int) dim);
+    }
+
+    private HeadGemm.Operand scores(INDArray a) {
+        return new HeadGemm.Operand(a, 0, (long) numHeads * t * t, (long) t * t, t);
+    }
+
     /** tokens [N*T, S*D], columns (s, h, d) -> heads [S, N*H, T, hd]. */
     private void toHeads(INDArray tokens, INDArray heads, int s) {
-        if (FusedKernels.applies(tokens, heads)) {
-            FusedKernels.permuteHeads(tokens, heads, n, t, s, numHeads, (int) headDim, true);
-        } else {
-            heads.reshape('c', s, n, numHeads, t, headDim)
-                    .assign(tokens.reshape('c', n, t, s, numHeads, headDim).permute(2, 0, 3, 1, 4));
-        }
+        heads.reshape('c', s, n, numHeads, t, headDim)
+                .assign(tokens.reshape('c', n, t, s, numHeads, headDim).permute(2, 0, 3, 1, 4));
     }
 
     /** heads [S, N*H, T, hd] -> tokens [N*T, S*D]. */
     private void toTokens(INDArray heads, INDArray tokens, int s) {
-        if (FusedKernels.applies(tokens, heads)) {
-            FusedKernels.permuteHeads(tokens, heads, n, t, s, numHeads, (int) headDim, false);
-        } else {
-            tokens.reshape('c', n, t, s, numHeads, headDim)
-                    .assign(heads.reshape('c', s, n, numHeads, t, headDim).permute(1, 3, 0, 2, 4));
-        }
+        tokens.reshape('c', n, t, s, numHeads, headDim)
+                .assign(heads.reshape('c', s, n, numHeads, t, headDim).permute(1, 3, 0, 2, 4));
     }
 
-    private void allocate(org.nd4j.linalg.api.buffer.DataType dt) {
+    /** The host path needs no head-layout copies; the portable path keeps them. */
+    private void allocate(DataType dt) {
         long bh = (long) n * numHeads;
+        attn = Kernels.ensure(attn, dt, bh, t, t);
+        dAttn = pool.get(role + ".dAttn", dt, bh, t, t);
+        merged = Kernels.ensure(merged, dt, (long) n * t, dim);
+        dqkv = pool.get(role + ".dqkv", dt, (long) n * t, 3 * dim);
+        if (host) {
+            return;
+        }
         INDArray newHeads = Kernels.ensure(heads, dt, 3, bh, t, headDim);
         if (newHeads != heads) {
             heads = newHeads;
@@ -130,12 +173,9 @@ public final class Attention {
             k = heads.get(NDArrayIndex.point(1));
             v = heads.get(NDArrayIndex.point(2));
         }
-        attn = Kernels.ensure(attn, dt, bh, t, t);
         scratch = pool.get(role + ".scratch", dt, bh, t, t);
-        dAttn = pool.get(role + ".dAttn", dt, bh, t, t);
         rowSums = pool.get(role + ".rowSums", dt, bh, t);
         ctx = pool.get(role + ".ctx", dt, bh, t, headDim);                // merged at once
-        merged = Kernels.ensure(merged, dt, (long) n * t, dim);
         INDArray newDHeads = pool.get(role + ".dHeads", dt, 3, bh, t, headDim);
         if (newDHeads != dHeads) {
             dHeads = newDHeads;
@@ -143,6 +183,5 @@ public final class Attention {
             dk = dHeads.get(NDArrayIndex.point(1));
             dv = dHeads.get(NDArrayIndex.point(2));
         }
-        dqkv = pool.get(role + ".dqkv", dt, (long) n * t, 3 * dim);
     }
 }

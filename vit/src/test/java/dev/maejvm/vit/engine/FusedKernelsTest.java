@@ -73,8 +73,8 @@ class FusedKernelsTest {
     }
 
     @Test
-    void attentionHeadPermutesSplitOverCoresMatchThePortablePath() {
-        // 35 samples (the head permutes split samples over the cores; 35 is odd), 7 tokens, 3 heads of 4
+    void attentionSplitOverCoresMatchesThePortablePath() {
+        // 35 samples (HeadGemm splits samples over the cores; 35 is odd), 7 tokens, 3 heads of 4
         compare("attention", s -> {
             Attention at = new Attention(s, "a", 12, 3);
             return x -> {

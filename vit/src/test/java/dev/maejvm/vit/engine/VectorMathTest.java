@@ -96,6 +96,17 @@ class VectorMathTest {
     }
 
     @Test
+    void fusedSoftmaxTakesRowsLongerThanAPiece() {
+        // 3 rows of 2500 (> the 2048-float piece): each row its own piece
+        int t = 2500;
+        INDArray a64 = Arrays64.normal(new Random(4), 3, t).muli(4);
+        INDArray a = a64.castTo(DataType.FLOAT);
+        FusedKernels.softmaxRows(a);
+        INDArray ref = Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax(a64, a64.like(), 1))[0];
+        assertTrue(Arrays64.maxAbsDiff(a, ref) < SOFTMAX_TOL, "softmax of long rows: " + Arrays64.worstDiff(ref, a));
+    }
+
+    @Test
     void fusedGeluMatchesTheFloat64Formula() {
         // row ranges of bigger [rows, 10] buffers (views at offsets); 7001 x 10 values: 35 chunks,
         // split over the cores, the last one partial; inputs up to |x| ~ 12
