@@ -274,22 +274,20 @@ public final class FusedKernels {
         addSums(parts, into);
     }
 
-    /** y[i, j] += row[j] (y: [M, K], row: [K]). */
-    public static void addRow(INDArray y, INDArray row) {
+    /**
+     * y[i, j] = row[j] (y: [M, K], row: [K]): a bias laid down before a gemm that adds to it
+     * (OpenBLAS zeroes the output in a pass of its own when told to overwrite it).
+     */
+    public static void fillRows(INDArray y, INDArray row) {
         int k = (int) y.size(1);
         int m = (int) y.size(0);
-        FloatBuffer yb = buf(y), rb = buf(row);
+        FloatBuffer yb = buf(y);
         int yo = off(y);
         float[] r = new float[k];
-        rb.get(off(row), r);
+        buf(row).get(off(row), r);
         forRows(m, (from, to) -> {
-            float[] line = new float[k];
             for (int i = from; i < to; i++) {
-                yb.get(yo + i * k, line);
-                for (int j = 0; j < k; j++) {
-                    line[j] += r[j];
-                }
-                yb.put(yo + i * k, line);
+                yb.put(yo + i * k, r);
             }
         });
     }

@@ -12,7 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The few ND4J calls the layers are written in, each writing into an array that already exists
- * (no allocation in the steady state). Nothing here is CPU-specific.
+ * (no allocation in the steady state). Nothing here needs the CPU backend.
  */
 public final class Kernels {
     private Kernels() {}
@@ -27,10 +27,15 @@ public final class Kernels {
 
     /**
      * c = alpha * op(a) op(b) + beta * c, for matrices [.., ..] or batches of them [B, .., ..]
-     * (the product is taken over the last two dimensions).
+     * (the product is taken over the last two dimensions). float32 matrices on the host go
+     * straight to OpenBLAS ({@link Sgemm}), the rest through ND4J's Mmul op.
      */
     public static void matmul(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
                               double alpha, double beta) {
+        if (a.rank() == 2 && Sgemm.applies(a, b, c)) {
+            Sgemm.matmul(a, b, c, transposeA, transposeB, alpha, beta);
+            return;
+        }
         Nd4j.exec(new Mmul(a, b, c, alpha, beta, MMulTranspose.builder()
                 .transposeA(transposeA).transposeB(transposeB).build()));
     }

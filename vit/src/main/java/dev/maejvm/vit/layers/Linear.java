@@ -80,10 +80,11 @@ public final class Linear {
         long m = x.size(0);
         this.x = x;
         y = sharedOutput ? scratch.get(role + ".y", x.dataType(), m, out) : Kernels.ensure(y, x.dataType(), m, out);
-        Kernels.matmul(x, w2d(), y, false, true, 1.0, 0.0);
         if (FusedKernels.applies(y, bias.value())) {
-            FusedKernels.addRow(y, bias.value());
+            FusedKernels.fillRows(y, bias.value());                // the gemm adds to it: no pass over y for the bias
+            Kernels.matmul(x, w2d(), y, false, true, 1.0, 1.0);
         } else {
+            Kernels.matmul(x, w2d(), y, false, true, 1.0, 0.0);
             Kernels.addRow(y, bias.value(), y);
         }
         return y;

@@ -52,8 +52,10 @@ public final class ModelBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.out.printf("machine: %d cores, %s, OMP_WAIT_POLICY=%s%n", Runtime.getRuntime().availableProcessors(),
-                cpuModel(), System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
+        System.out.printf("machine: %d cores, %s, OMP_WAIT_POLICY=%s OPENBLAS_THREAD_TIMEOUT=%s (both runs)%n",
+                Runtime.getRuntime().availableProcessors(), cpuModel(),
+                System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"),
+                System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT", "(unset)"));
         double peak = GemmPeak.measure(1024, 5);
         System.out.printf("gemm peak (float32 1024^3 into a preallocated result, best of 5): %.1f GFLOP/s%n%n", peak);
         List<StepBenchmark.Result> ours = new ArrayList<>();
@@ -92,6 +94,10 @@ public final class ModelBenchCommand implements Callable<Integer> {
         ProcessBuilder pb = new ProcessBuilder(python, script.toString(), "--steps", String.valueOf(steps),
                 "--warmup", String.valueOf(warmup), "--batch", String.valueOf(batch));
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        // PyTorch's OpenBLAS gets the same thread timeout as ours (inherited; removed when ours has none)
+        if (System.getenv("OPENBLAS_THREAD_TIMEOUT") == null) {
+            pb.environment().remove("OPENBLAS_THREAD_TIMEOUT");
+        }
         pb.redirectErrorStream(true);
         Process p;
         try {
