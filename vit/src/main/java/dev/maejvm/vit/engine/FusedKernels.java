@@ -274,6 +274,44 @@ public final class FusedKernels {
         addSums(parts, into);
     }
 
+    /** z[i, j] = x[i, j] * col[i] (x, z: [M, K], z may be x; col: [M]). */
+    public static void mulColumn(INDArray x, INDArray col, INDArray z) {
+        columnOp(x, col, z, true);
+    }
+
+    /** z[i, j] = x[i, j] - col[i] (x, z: [M, K], z may be x; col: [M]). */
+    public static void subColumn(INDArray x, INDArray col, INDArray z) {
+        columnOp(x, col, z, false);
+    }
+
+    private static void columnOp(INDArray x, INDArray col, INDArray z, boolean multiply) {
+        int m = (int) col.length();
+        int k = (int) (x.length() / m);
+        if (x.length() != (long) m * k || z.length() != x.length()) {
+            throw new IllegalArgumentException("column op: x " + java.util.Arrays.toString(x.shape()) + ", column "
+                    + m + ", z " + java.util.Arrays.toString(z.shape()));
+        }
+        FloatBuffer xb = buf(x), cb = buf(col), zb = buf(z);
+        int xo = off(x), co = off(col), zo = off(z);
+        forRows(m, (from, to) -> {
+            float[] line = new float[k];
+            for (int i = from; i < to; i++) {
+                xb.get(xo + i * k, line);
+                float c = cb.get(co + i);
+                if (multiply) {
+                    for (int j = 0; j < k; j++) {
+                        line[j] *= c;
+                    }
+                } else {
+                    for (int j = 0; j < k; j++) {
+                        line[j] -= c;
+                    }
+                }
+                zb.put(zo + i * k, line);
+            }
+        });
+    }
+
     /**
      * y[i, j] = row[j] (y: [M, K], row: [K]): a bias laid down before a gemm that adds to it
      * (OpenBLAS zeroes the output in a pass of its own when told to overwrite it).

@@ -40,14 +40,25 @@ public final class Kernels {
                 .transposeA(transposeA).transposeB(transposeB).build()));
     }
 
-    /** z[i, j] = x[i, j] * col[i]  (x, z: [M, K]; col: [M]). */
+    /**
+     * z[i, j] = x[i, j] * col[i]  (x, z: [M, K]; col: [M]). ND4J's column broadcast took 4 ms
+     * at [6400, 128]; float32 host arrays take {@link FusedKernels}' row loop instead.
+     */
     public static void mulColumn(INDArray x, INDArray col, INDArray z) {
-        Nd4j.exec(new BroadcastMulOp(x, col, z, 0));
+        if (FusedKernels.applies(x, col, z)) {
+            FusedKernels.mulColumn(x, col, z);
+        } else {
+            Nd4j.exec(new BroadcastMulOp(x, col, z, 0));
+        }
     }
 
     /** z[i, j] = x[i, j] - col[i]. */
     public static void subColumn(INDArray x, INDArray col, INDArray z) {
-        Nd4j.exec(new BroadcastSubOp(x, col, z, 0));
+        if (FusedKernels.applies(x, col, z)) {
+            FusedKernels.subColumn(x, col, z);
+        } else {
+            Nd4j.exec(new BroadcastSubOp(x, col, z, 0));
+        }
     }
 
     /** z[i, j] = x[i, j] * row[j]  (x, z: [M, K]; row: [K]). */

@@ -140,4 +140,28 @@ class FusedKernelsTest {
         double expected = (1 - 3.5) / Math.sqrt(35.0 / 12 + 1e-6) * 2 - 1;
         assertTrue(Math.abs(y.getDouble(0, 0) - expected) < 1e-5, "got " + y.getDouble(0, 0) + " expected " + expected);
     }
+
+    @Test
+    void columnOpsMatchNd4jBroadcasts() {
+        // 37 rows of 29 as a view at an offset; z = x in place for the product
+        Random rng = new Random(12);
+        INDArray x64 = Arrays64.normal(rng, 37, 29);
+        INDArray c64 = Arrays64.normal(rng, 37);
+        INDArray big = Arrays64.normal(rng, 40, 29).castTo(DataType.FLOAT);
+        INDArray x = big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 39),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
+        x.assign(x64.castTo(DataType.FLOAT));
+        INDArray outside = org.nd4j.linalg.factory.Nd4j.vstack(big.getRow(0), big.getRow(1), big.getRow(39)).dup();
+        INDArray c = c64.castTo(DataType.FLOAT);
+        INDArray diff = x.like();
+        assertTrue(FusedKernels.applies(x, c, diff), "float32 host arrays take the fused path");
+        Kernels.subColumn(x, c, diff);
+        Kernels.mulColumn(x, c, x);
+        INDArray diffRef = x64.subColumnVector(c64.reshape(37, 1));
+        INDArray prodRef = x64.mulColumnVector(c64.reshape(37, 1));
+        assertTrue(Arrays64.maxAbsDiff(diff, diffRef) < TOL, "x - col: " + Arrays64.worstDiff(diffRef, diff));
+        assertTrue(Arrays64.maxAbsDiff(x, prodRef) < TOL, "x * col: " + Arrays64.worstDiff(prodRef, x));
+        assertTrue(org.nd4j.linalg.factory.Nd4j.vstack(big.getRow(0), big.getRow(1), big.getRow(39)).equals(outside),
+                "rows outside the view untouched");
+    }
 }
