@@ -51,12 +51,25 @@ public final class PatchEmbed {
         cols = Kernels.ensure(cols, imgs.dataType(), n * grid * grid, colDim);
         cols.reshape('c', n, grid, grid, inChans, patchSize, patchSize)
                 .assign(imgs.reshape('c', n, inChans, grid, patchSize, grid, patchSize).permute(0, 2, 4, 1, 3, 5));
-        if (rows.length == cols.size(0)) {
+        if (inOrder(rows, cols.size(0))) {
             return proj.forward(cols);                                   // nothing masked, in order
         }
         kept = Kernels.ensure(kept, imgs.dataType(), rows.length, colDim);
         Nd4j.pullRows(cols, kept, 1, rows);
         return proj.forward(kept);
+    }
+
+    /** True when rows is 0, 1, ..., all - 1: every patch, in order (ratio 0 shuffles unless told not to). */
+    private static boolean inOrder(int[] rows, long all) {
+        if (rows.length != all) {
+            return false;
+        }
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] != i) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Accumulates the weight and bias gradients; the images need no gradient. */

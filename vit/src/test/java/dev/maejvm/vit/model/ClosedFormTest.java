@@ -83,6 +83,22 @@ class ClosedFormTest {
     }
 
     @Test
+    void ratioZeroWithShuffledTokensGivesTheUnshuffledLoss() {
+        // Attention is permutation-equivariant and every token carries its own position, so a
+        // random order of all patches (ratio 0, as the official random_masking gives) must give
+        // the same per-patch predictions, and so the same loss, as the patches in order.
+        MaskedAutoencoder mae = MaskedAutoencoder.create(MaeConfig.preset("micro"), DataType.DOUBLE, 7);
+        INDArray imgs = Arrays64.normal(new Random(8), 3, 1, 16, 16);
+        Masking shuffled = mae.randomMasking(3, 0.0, new SplittableRandom(9));
+        assertTrue(shuffled.idsKeep()[0][0] != 0 || shuffled.idsKeep()[0][1] != 1, "the order is shuffled");
+        double inOrder = mae.forward(imgs, Masking.none(3, 16));
+        INDArray predInOrder = mae.prediction();
+        double random = mae.forward(imgs, shuffled);
+        assertEquals(inOrder, random, 1e-12);
+        assertTrue(Arrays64.maxAbsDiff(predInOrder, mae.prediction()) < 1e-12, "same prediction per patch");
+    }
+
+    @Test
     void sinCosTableMatchesItsFormula() {
         int d = 16;
         int grid = 3;
