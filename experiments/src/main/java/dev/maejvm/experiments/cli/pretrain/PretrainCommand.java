@@ -208,7 +208,9 @@ public final class PretrainCommand implements Callable<Integer> {
         System.err.printf("  checkpoint:       %s%n", out.resolve(PretrainCheckpoint.FILE_NAME).toAbsolutePath());
         System.err.printf("  encoder weights:  %s (timm names)%n", out.resolve("encoder.safetensors").toAbsolutePath());
         System.err.printf("  reconstructions:  %s%n", out.resolve("reconstructions").toAbsolutePath());
-        System.err.printf("  epoch log:        %s%n", out.resolve("log.txt").toAbsolutePath());
+        java.nio.file.Path epochLog = out.resolve("log.txt");
+        System.err.printf("  epoch log:        %s%n", java.nio.file.Files.exists(epochLog) ? epochLog.toAbsolutePath()
+                : "none: no epoch completed (a line per finished epoch goes to " + epochLog + "; steps are in the run journal)");
         System.err.printf("  run journal:      %s (./mae runs show %s; loss curves in loss.png)%n",
                 out.resolve(RunJournal.FILE_NAME).toAbsolutePath(), out);
         List<String> skipped = pd.batches().skipped();
