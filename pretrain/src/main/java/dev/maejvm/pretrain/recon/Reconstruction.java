@@ -29,15 +29,27 @@ public record Reconstruction(INDArray imgs, INDArray prediction, INDArray pixels
         boolean normPix = model.config().normPixLoss();
         if (normPix) {
             INDArray patches = model.patchify(imgs);                            // [N, L, P]
-            INDArray mean = patches.mean(true, 2);
-            long p = patches.size(2);
-            INDArray var = patches.var(false, 2).reshape(mean.shape());        // unbiased, as target.var(-1)
-            INDArray std = Transforms.sqrt(var.addi(ReconstructionLoss.NORM_PIX_EPS), false);
-            pix = pred.mul(std.broadcast(pred.shape())).addi(mean.broadcast(pred.shape()));
-            if (p < 2) {
+            if (patches.size(2) < 2) {
                 throw new IllegalStateException("norm-pix needs patches of at least 2 values");
             }
+            pix = denormalise(pred, patches);
         }
         return new Reconstruction(imgs, pred, model.unpatchify(pix), masking.mask(imgs.dataType()), loss, normPix);
+    }
+
+    /**
+     * Undoes the norm-pix target normalisation with each original patch's statistics, as the
+     * official visualisation does: {@code pred * sqrt(var + 1e-6) + mean}, var unbiased as
+     * PyTorch's {@code target.var(dim=-1)} in {@code forward_loss}.
+     *
+     * @param pred normalised patches [N, L, P]
+     * @param patches the original patches [N, L, P]
+     * @return patches in input space [N, L, P]
+     */
+    static INDArray denormalise(INDArray pred, INDArray patches) {
+        INDArray mean = patches.mean(true, 2);                                   // [N, L, 1]
+        INDArray var = patches.var(true, 2).reshape(mean.shape());              // biasCorrected = unbiased
+        INDArray std = Transforms.sqrt(var.addi(ReconstructionLoss.NORM_PIX_EPS), false);
+        return pred.mul(std.broadcast(pred.shape())).addi(mean.broadcast(pred.shape()));
     }
 }
