@@ -11,8 +11,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * AdamW (Loshchilov and Hutter, 2019) as torch.optim.AdamW, over the flat parameter and gradient
  * buffers of a {@link ParamStore} in a few vector operations:
- * p -= lr * wd * p (only where the store's decay mask is 1: weights of rank >= 2, not biases,
- * norms, tokens, positions), then m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
+ * p -= lr * wd * p (only where the store's decay mask is 1: tensors of rank >= 2 but biases, so
+ * weights and the cls and mask tokens, as official MAE pretraining),
+ * then m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
  * p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
  * For float32 in host memory it runs as one fused pass (ten ND4J vector passes over 6.2 M
  * parameters took ~29 ms a step).

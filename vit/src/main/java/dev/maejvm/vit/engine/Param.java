@@ -40,7 +40,11 @@ public final class Param {
         return init;
     }
 
-    /** Whether AdamW decays it: weights of rank >= 2, not biases, norms, tokens (timm's rule). */
+    /**
+     * Whether AdamW decays it. Official MAE pretraining's rule (timm 0.3.2 {@code add_weight_decay}
+     * with no skip list): every tensor of rank >= 2 not named {@code *.bias}, so the weights and the
+     * cls and mask tokens, not biases or norms. The fixed positional embeddings are not parameters.
+     */
     public boolean weightDecay() {
         return weightDecay;
     }

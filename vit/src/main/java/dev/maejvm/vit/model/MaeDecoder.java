@@ -37,7 +37,8 @@ public final class MaeDecoder {
         ViTConfig enc = cfg.encoder();
         int dd = cfg.decoderEmbedDim();
         this.decoderEmbed = new Linear(store, "decoder_embed", enc.embedDim(), dd);
-        this.maskToken = store.register("mask_token", new long[] {1, 1, dd}, new Init.Normal(0.02), false);
+        // decayed: official pretraining's add_weight_decay (timm 0.3.2) skips only 1-D tensors and biases
+        this.maskToken = store.register("mask_token", new long[] {1, 1, dd}, new Init.Normal(0.02), true);
         this.decoderPosEmbed = SinCosPosEmbed.create(dd, enc.gridSize(), store.dataType());
         this.decoderBlocks = new Block[cfg.decoderDepth()];
         for (int i = 0; i < decoderBlocks.length; i++) {

@@ -35,7 +35,8 @@ public final class VisionTransformer {
     public VisionTransformer(ParamStore store, ViTConfig cfg) {
         this.cfg = cfg;
         this.patchEmbed = new PatchEmbed(store, cfg);
-        this.clsToken = store.register("cls_token", new long[] {1, 1, cfg.embedDim()}, new Init.Normal(0.02), false);
+        // decayed in pretraining: add_weight_decay (timm 0.3.2) skips only 1-D tensors and biases
+        this.clsToken = store.register("cls_token", new long[] {1, 1, cfg.embedDim()}, new Init.Normal(0.02), true);
         this.posEmbed = SinCosPosEmbed.create(cfg.embedDim(), cfg.gridSize(), store.dataType());
         this.blocks = new Block[cfg.depth()];
         for (int i = 0; i < blocks.length; i++) {
