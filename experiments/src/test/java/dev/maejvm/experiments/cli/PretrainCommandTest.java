@@ -155,6 +155,10 @@ class PretrainCommandTest {
         Run r = mae("pretrain", "--data", dir.toString(), "--out", dir.resolve("o").toString(), "--mask-ratio", "1.2");
         assertEquals(ExitCodes.USAGE, r.exit());
         assertTrue(r.err().contains("maskRatio must be in [0, 1)"), "exit " + r.exit() + " err [" + r.err() + "]");
+        r = mae("pretrain", "--data", dir.toString(), "--out", dir.resolve("o1").toString(), "--preset", "micro",
+                "--mask-ratio", "0.95");
+        assertEquals(ExitCodes.USAGE, r.exit());
+        assertTrue(r.err().contains("maskRatio 0.95 keeps int(16 * (1 - 0.95)) = 0 of the 16 patches"), r.err());
         r = mae("pretrain", "--data", dir.resolve("nowhere").toString(), "--out", dir.resolve("o2").toString(), "--preset", "micro");
         assertEquals(ExitCodes.USAGE, r.exit());
         assertTrue(r.err().contains("nowhere: no such file or folder"), r.err());

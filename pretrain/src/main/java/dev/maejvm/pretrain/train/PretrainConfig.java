@@ -1,6 +1,7 @@
 package dev.maejvm.pretrain.train;
 
 import dev.maejvm.vit.model.MaeConfig;
+import dev.maejvm.vit.model.Masking;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,9 +45,12 @@ public record PretrainConfig(
     public static final double PAPER_BLR = 1.5e-4;
 
     public PretrainConfig {
-        MaeConfig.preset(preset);
+        int numPatches = MaeConfig.preset(preset).encoder().numPatches();
         if (!(maskRatio >= 0 && maskRatio < 1)) {
             throw new IllegalArgumentException("maskRatio must be in [0, 1), got " + maskRatio);
+        }
+        if (Masking.lenKeep(numPatches, maskRatio) < 1) {
+            throw new IllegalArgumentException(Masking.keepsNothing(numPatches, maskRatio) + " for preset " + preset);
         }
         positive("epochs", epochs);
         if (maxSteps < 0) {

@@ -27,6 +27,9 @@ public record Masking(int[][] idsKeep, int[][] idsRestore, int numPatches) {
         int n = noise.length;
         int l = noise[0].length;
         int keep = lenKeep(l, maskRatio);
+        if (keep < 1) {
+            throw new IllegalArgumentException(keepsNothing(l, maskRatio));
+        }
         int[][] idsKeep = new int[n][];
         int[][] idsRestore = new int[n][l];
         for (int s = 0; s < n; s++) {
@@ -75,6 +78,13 @@ public record Masking(int[][] idsKeep, int[][] idsRestore, int numPatches) {
     /** int(L * (1 - ratio)): truncation, as the official code. */
     public static int lenKeep(int numPatches, double maskRatio) {
         return (int) (numPatches * (1 - maskRatio));
+    }
+
+    /** The error for a ratio that leaves no patch to encode, naming the field. */
+    public static String keepsNothing(int numPatches, double maskRatio) {
+        return "maskRatio " + maskRatio + " keeps int(" + numPatches + " * (1 - " + maskRatio
+                + ")) = 0 of the " + numPatches + " patches; the encoder needs at least one (maskRatio <= "
+                + (1 - 1.0 / numPatches) + ")";
     }
 
     public int batchSize() {

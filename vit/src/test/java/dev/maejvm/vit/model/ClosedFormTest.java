@@ -131,6 +131,10 @@ class ClosedFormTest {
         assertTrue(e.getMessage().contains("tiny"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Masking.fromNoise(new double[][] {{0.1}}, 1.0));
         assertTrue(e.getMessage().contains("maskRatio"), e.getMessage());
+        // micro's 16 patches at 0.95 keep int(16 * 0.05) = 0: named, not a crash in the gather
+        e = assertThrows(IllegalArgumentException.class, () -> Masking.random(2, 16, 0.95, new Random(1)));
+        assertTrue(e.getMessage().contains("maskRatio 0.95 keeps int(16 * (1 - 0.95)) = 0"), e.getMessage());
+        assertEquals(1, Masking.random(2, 16, 0.9375, new Random(1)).lenKeep());
     }
 
     @Test
