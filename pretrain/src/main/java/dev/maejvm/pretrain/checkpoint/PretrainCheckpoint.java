@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.maejvm.pretrain.optim.AdamW;
 import dev.maejvm.pretrain.train.PretrainConfig;
 import dev.maejvm.pretrain.train.TrainState;
+import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.io.SafeTensors;
 import dev.maejvm.vit.model.MaskedAutoencoder;
 import dev.maejvm.vit.weights.StateDict;
@@ -19,14 +20,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A pretraining checkpoint: one safetensors file holding everything to continue exactly — the
- * model ({@code model.<timm name>}), AdamW's moments ({@code optimizer.exp_avg},
- * {@code optimizer.exp_avg_sq}, flat in parameter order) — and in its metadata the resolved
+ * model ({@code model.<timm name>}), AdamW's moments per parameter
+ * ({@code optimizer.exp_avg.<timm name>}, {@code optimizer.exp_avg_sq.<timm name>}, so no tensor
+ * outgrows safetensors' 2 GiB per tensor here even for vit-h14) — and in its metadata the resolved
  * config, epoch, iteration, step, seed, tracking run id, code version and data description.
  * Written to a temporary name, synced and renamed: a crash never leaves a half-written one.
  */
 public final class PretrainCheckpoint {
-    public static final String FORMAT = "mae-jvm-pretrain-checkpoint/1";
+    public static final String FORMAT = "mae-jvm-pretrain-checkpoint/2";
+    /** Still read: the moments as two flat tensors, which outgrow 2 GiB from vit-h14 on. */
+    static final String FORMAT_V1 = "mae-jvm-pretrain-checkpoint/1";
     public static final String FILE_NAME = "checkpoint-last.safetensors";
+    private static final String OPTIMIZER = "optimizer.";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a checkpoint says besides its tensors; mean/std are the input normalisation (null if unknown). */
@@ -42,8 +47,7 @@ public final class PretrainCheckpoint {
                             DataInfo data) throws IOException {
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         StateDict.of(model).forEach((k, v) -> tensors.put("model." + k, v));
-        tensors.put("optimizer.exp_avg", optimizer.firstMoment());
-        tensors.put("optimizer.exp_avg_sq", optimizer.secondMoment());
+        optimizer.state().forEach((k, v) -> tensors.put(OPTIMIZER + k, v));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("config", JSON.writeValueAsString(cfg.flatten()));
@@ -82,12 +86,25 @@ public final class PretrainCheckpoint {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
-        INDArray m = c.tensors().get("optimizer.exp_avg");
-        INDArray v = c.tensors().get("optimizer.exp_avg_sq");
-        if (m == null || v == null || m.length() != model.params().size() || v.length() != model.params().size()) {
-            throw new IllegalArgumentException(file + ": optimizer state missing or not of " + model.params().size() + " values");
+        Map<String, INDArray> optimizerState = new LinkedHashMap<>();
+        c.tensors().forEach((k, v) -> {
+            if (k.startsWith(OPTIMIZER)) {
+                optimizerState.put(k.substring(OPTIMIZER.length()), v);
+            }
+        });
+        INDArray flatM = optimizerState.remove("exp_avg");             // format /1: flat, in parameter order
+        INDArray flatV = optimizerState.remove("exp_avg_sq");
+        if (flatM != null && flatV != null && flatM.length() == model.params().size() && flatV.length() == flatM.length()) {
+            for (Param p : model.params().params()) {
+                optimizerState.put(AdamW.EXP_AVG + p.name(), AdamW.slice(flatM, p));
+                optimizerState.put(AdamW.EXP_AVG_SQ + p.name(), AdamW.slice(flatV, p));
+            }
         }
-        optimizer.restore(m, v, Long.parseLong(c.metadata().getOrDefault("optimizer_step", "0")));
+        try {
+            optimizer.restore(optimizerState, Long.parseLong(c.metadata().getOrDefault("optimizer_step", "0")));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
         return info;
     }
 
@@ -110,7 +127,7 @@ public final class PretrainCheckpoint {
     }
 
     private static Info info(Path file, Map<String, String> meta) throws IOException {
-        if (!FORMAT.equals(meta.get("format"))) {
+        if (!FORMAT.equals(meta.get("format")) && !FORMAT_V1.equals(meta.get("format"))) {
             throw new IllegalArgumentException(file + ": not a pretraining checkpoint (format '" + meta.get("format")
                     + "', expected '" + FORMAT + "')");
         }

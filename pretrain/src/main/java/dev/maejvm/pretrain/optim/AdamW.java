@@ -1,10 +1,15 @@
 package dev.maejvm.pretrain.optim;
 
 import dev.maejvm.vit.engine.FusedKernels;
+import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.engine.ParamStore;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -19,6 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * parameters took ~29 ms a step).
  */
 public final class AdamW {
+    public static final String EXP_AVG = "exp_avg.";
+    public static final String EXP_AVG_SQ = "exp_avg_sq.";
     private final ParamStore store;
     private final AdamWConfig config;
     private final INDArray m;
@@ -51,11 +58,42 @@ public final class AdamW {
         return v;
     }
 
-    /** Restores the state saved by a checkpoint. */
-    public void restore(INDArray firstMoment, INDArray secondMoment, long step) {
-        m.assign(firstMoment);
-        v.assign(secondMoment);
+    /**
+     * The moments per parameter, as torch's {@code optimizer.state_dict()} keeps them:
+     * {@code exp_avg.<name>} and {@code exp_avg_sq.<name>}, views in the parameter's shape.
+     * Per parameter, no tensor is bigger than its weight (flat, vit-h14's are 2.6 GB each).
+     */
+    public Map<String, INDArray> state() {
+        Map<String, INDArray> state = new LinkedHashMap<>();
+        for (Param p : store.params()) {
+            state.put(EXP_AVG + p.name(), slice(m, p));
+        }
+        for (Param p : store.params()) {
+            state.put(EXP_AVG_SQ + p.name(), slice(v, p));
+        }
+        return state;
+    }
+
+    /** Restores {@link #state()} and the step count; a missing or misshapen moment is named. */
+    public void restore(Map<String, INDArray> state, long step) {
+        Map<String, INDArray> mine = state();
+        for (Map.Entry<String, INDArray> e : mine.entrySet()) {
+            INDArray saved = state.get(e.getKey());
+            if (saved == null) {
+                throw new IllegalArgumentException("optimizer state has no " + e.getKey());
+            }
+            if (!Arrays.equals(saved.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException("optimizer state " + e.getKey() + " has shape "
+                        + Arrays.toString(saved.shape()) + ", the parameter " + Arrays.toString(e.getValue().shape()));
+            }
+        }
+        mine.forEach((k, view) -> view.assign(state.get(k)));
         this.step = step;
+    }
+
+    /** A parameter's part of a flat [P] buffer, in the parameter's shape (a view). */
+    public static INDArray slice(INDArray flat, Param p) {
+        return flat.get(NDArrayIndex.interval(p.offset(), p.offset() + p.length())).reshape(p.shape());
     }
 
     /** One update with learning rate {@code lr} from the gradients in the store. */

@@ -9,12 +9,14 @@ import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
 import dev.maejvm.pretrain.events.TrainingListener;
 import dev.maejvm.pretrain.optim.AdamW;
 import dev.maejvm.pretrain.optim.AdamWConfig;
+import dev.maejvm.vit.io.SafeTensors;
 import dev.maejvm.vit.model.Masking;
 import dev.maejvm.vit.model.MaskedAutoencoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -99,7 +101,47 @@ class PretrainerTest {
         assertEquals(loss, fresh.model().forward(imgs, masking), 0.0, "loss after reload");
         assertEquals(pred, fresh.model().prediction(), "prediction after reload");
         assertEquals(r.optimizer().step(), fresh.optimizer().step());
+        assertEquals(r.optimizer().firstMoment(), fresh.optimizer().firstMoment());
         assertEquals(r.optimizer().secondMoment(), fresh.optimizer().secondMoment());
+        // the moments are stored per parameter, in its shape, as torch's optimizer state
+        Map<String, INDArray> saved = SafeTensors.read(dir.resolve(PretrainCheckpoint.FILE_NAME), null).tensors();
+        assertArrayEquals(new long[] {96, 32}, saved.get("optimizer.exp_avg_sq.blocks.0.attn.qkv.weight").shape());
+        assertEquals(r.optimizer().state().get("exp_avg.cls_token"), saved.get("optimizer.exp_avg.cls_token"));
+    }
+
+    /** Checkpoints of format /1 kept the moments as two flat tensors; they still resume. */
+    @Test
+    void formatOneCheckpointWithFlatMomentsStillRestores() throws IOException {
+        PretrainConfig cfg = config(1, 0);
+        SyntheticBatches data = new SyntheticBatches(4, 16, 16, 2);
+        Rig r = rig(cfg, data, dir);
+        r.trainer().run(TrainState.fresh());
+        Path v2 = dir.resolve(PretrainCheckpoint.FILE_NAME);
+        SafeTensors.Contents c = SafeTensors.read(v2, null);
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        c.tensors().forEach((k, v) -> {
+            if (k.startsWith("model.")) {
+                tensors.put(k, v);
+            }
+        });
+        tensors.put("optimizer.exp_avg", r.optimizer().firstMoment());
+        tensors.put("optimizer.exp_avg_sq", r.optimizer().secondMoment());
+        Map<String, String> meta = new LinkedHashMap<>(c.metadata());
+        meta.put("format", "mae-jvm-pretrain-checkpoint/1");
+        Path v1 = dir.resolve("v1.safetensors");
+        SafeTensors.write(v1, tensors, meta);
+
+        Rig fresh = rig(cfg, data, dir.resolve("other"));
+        PretrainCheckpoint.restore(v1, fresh.model(), fresh.optimizer());
+        assertEquals(r.optimizer().firstMoment(), fresh.optimizer().firstMoment());
+        assertEquals(r.optimizer().secondMoment(), fresh.optimizer().secondMoment());
+        assertEquals(r.optimizer().step(), fresh.optimizer().step());
+
+        tensors.remove("optimizer.exp_avg_sq");
+        SafeTensors.write(v1, tensors, meta);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> PretrainCheckpoint.restore(v1, fresh.model(), fresh.optimizer()));
+        assertTrue(e.getMessage().contains("v1.safetensors: optimizer state has no exp_avg"), e.getMessage());
     }
 
     @Test

@@ -27,13 +27,24 @@ public final class FusedKernels {
 
     private FusedKernels() {}
 
-    /** True when every array is float32, c-order, contiguous and in host memory. */
+    /**
+     * Floats an NIO view of ND4J memory reaches: ND4J's {@code asNioFloat} caps its buffer at
+     * 2^31 - 1 bytes, so elements past this index (vit-h14's 656 M-value parameter buffer, very
+     * large activations) are not reachable there and take the portable path.
+     */
+    static final long NIO_REACH = Integer.MAX_VALUE / Float.BYTES;
+
+    /**
+     * True when every array is float32, c-order, contiguous, in host memory and within
+     * {@link #NIO_REACH} of the start of its buffer.
+     */
     public static boolean applies(INDArray... arrays) {
         if (!HOST || DISABLED) {
             return false;
         }
         for (INDArray a : arrays) {
-            if (a.dataType() != DataType.FLOAT || a.ordering() != 'c' || a.elementWiseStride() != 1) {
+            if (a.dataType() != DataType.FLOAT || a.ordering() != 'c' || a.elementWiseStride() != 1
+                    || a.offset() + a.length() > NIO_REACH) {
                 return false;
             }
         }

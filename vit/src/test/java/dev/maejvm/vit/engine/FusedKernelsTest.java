@@ -1,5 +1,7 @@
 package dev.maejvm.vit.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.maejvm.vit.layers.Attention;
@@ -13,6 +15,8 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The fused float32 kernels against the portable ND4J-op path they replace. The portable path
@@ -163,5 +167,27 @@ class FusedKernelsTest {
         assertTrue(Arrays64.maxAbsDiff(x, prodRef) < TOL, "x * col: " + Arrays64.worstDiff(prodRef, x));
         assertTrue(org.nd4j.linalg.factory.Nd4j.vstack(big.getRow(0), big.getRow(1), big.getRow(39)).equals(outside),
                 "rows outside the view untouched");
+    }
+
+    /**
+     * Past 2^31 bytes into its buffer an array is out of reach of ND4J's NIO view (which silently
+     * stops at 2^31 - 1 bytes): the fast path must decline it, and the portable path must give the
+     * right answer there. The 2.15 GB buffer is left uninitialised, so it costs address space only.
+     */
+    @Test
+    void arraysPastTheNioReachTakeThePortablePath() {
+        long n = FusedKernels.NIO_REACH + 1001;
+        INDArray big = Nd4j.createUninitialized(DataType.FLOAT, n);
+        INDArray head = big.get(NDArrayIndex.interval(0, 1000)).reshape(100, 10);
+        INDArray tail = big.get(NDArrayIndex.interval(n - 1000, n)).reshape(100, 10);
+        assertTrue(FusedKernels.applies(head));
+        assertFalse(FusedKernels.applies(tail));
+
+        INDArray x = Nd4j.rand(DataType.FLOAT, 100, 10);
+        INDArray col = Nd4j.rand(DataType.FLOAT, 100);
+        tail.assign(x);
+        Kernels.mulColumn(tail, col, tail);
+        INDArray expected = x.mulColumnVector(col.reshape(100, 1));
+        assertEquals(0, expected.sub(tail).amaxNumber().doubleValue(), 1e-7);
     }
 }
