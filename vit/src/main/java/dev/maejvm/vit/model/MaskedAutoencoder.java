@@ -112,9 +112,12 @@ public final class MaskedAutoencoder {
         return p.reshape('c', p.size(0) / config.encoder().numPatches(), config.encoder().numPatches(), p.size(1)).dup();
     }
 
-    /** The last forward's targets [N, L, p*p*C] (normalised with normPixLoss; a copy). */
+    /**
+     * The loss targets of these images [N, L, p*p*C] (normalised with normPixLoss), in buffers of
+     * their own: calling it between {@link #forward} and {@link #backward} leaves the step intact.
+     */
     public INDArray targets(INDArray imgs) {
-        INDArray t = loss.targets(imgs);
-        return t.reshape('c', imgs.size(0), config.encoder().numPatches(), t.size(1)).dup();
+        INDArray t = new ReconstructionLoss(config.encoder().patchSize(), config.normPixLoss()).targets(imgs);
+        return t.reshape('c', imgs.size(0), config.encoder().numPatches(), t.size(1));
     }
 }

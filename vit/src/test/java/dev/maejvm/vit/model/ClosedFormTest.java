@@ -166,4 +166,24 @@ class ClosedFormTest {
         assertEquals(196, base.encoder().numPatches());
         assertEquals(49, Masking.lenKeep(196, 0.75));
     }
+
+    /** Asking for other images' targets between forward and backward must not touch the step. */
+    @Test
+    void targetsBetweenForwardAndBackwardLeaveTheGradientsAlone() {
+        MaskedAutoencoder m = MaskedAutoencoder.create(MaeConfig.preset("micro").withNormPixLoss(true), DataType.DOUBLE, 3);
+        INDArray imgs = Arrays64.normal(new Random(4), 2, 1, 16, 16);
+        INDArray other = Arrays64.normal(new Random(5), 2, 1, 16, 16);
+        Masking masking = Masking.random(2, 16, 0.75, new Random(6));
+        m.params().zeroGrads();
+        m.forward(imgs, masking);
+        m.backward();
+        INDArray expected = m.params().grads().dup();
+
+        m.params().zeroGrads();
+        m.forward(imgs, masking);
+        INDArray t = m.targets(other);
+        m.backward();
+        assertEquals(expected, m.params().grads());
+        assertArrayEquals(new long[] {2, 16, 16}, t.shape());
+    }
 }
