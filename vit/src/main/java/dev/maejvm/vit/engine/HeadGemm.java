@@ -11,8 +11,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * matmul ran these at 14 GFLOP/s ([384,13,64]x[384,64,13]) and 42 ([512,50,32]x[512,32,50]);
  * one cblas call per head, samples split over the cores: 47 and 101 (measured in one run).
  *
- * <p>{@link #applies} is false where OpenBLAS is absent ({@link Sgemm}). Calls from two threads
- * at once are safe here: products this small run single-threaded inside OpenBLAS.
+ * <p>{@link #applies} is false where OpenBLAS is absent ({@link Sgemm}). Samples are split over
+ * the cores, so sgemm is called from several threads at once. Products under 65536 x 4
+ * multiply-adds (the tiny preset's) run single-threaded in the caller; larger ones (vit-b16's
+ * 2.5 M) use OpenBLAS's own threads, whose pthreads build serialises concurrent callers. Both are
+ * checked against ND4J's mmul in {@code HeadGemmTest}.
  */
 public final class HeadGemm {
     private HeadGemm() {}
