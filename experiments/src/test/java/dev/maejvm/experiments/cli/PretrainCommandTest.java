@@ -1,6 +1,7 @@
 package dev.maejvm.experiments.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -151,7 +152,21 @@ class PretrainCommandTest {
     }
 
     @Test
+    void reconImagesZeroTrainsWithoutPictures() throws IOException {
+        Path out = dir.resolve("nopics");
+        Run r = mae("pretrain", "--data", stripes().toString(), "--out", out.toString(), "--preset", "micro",
+                "--epochs", "1", "--batch-size", "64", "--recon-images", "0");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(4, PretrainCheckpoint.info(out.resolve(PretrainCheckpoint.FILE_NAME)).state().step());
+        assertFalse(Files.exists(out.resolve("reconstructions")));
+        assertTrue(r.err().contains("reconstructions:  none (--recon-images 0)"), r.err());
+    }
+
+    @Test
     void badConfigurationNamesTheFieldAndMissingDataNamesThePath() {
+        Run bad = mae("pretrain", "--data", dir.toString(), "--out", dir.resolve("o0").toString(), "--recon-images", "-1");
+        assertEquals(ExitCodes.USAGE, bad.exit());
+        assertTrue(bad.err().contains("--recon-images must be >= 0 (0: no pictures), got -1"), bad.err());
         Run r = mae("pretrain", "--data", dir.toString(), "--out", dir.resolve("o").toString(), "--mask-ratio", "1.2");
         assertEquals(ExitCodes.USAGE, r.exit());
         assertTrue(r.err().contains("maskRatio must be in [0, 1)"), "exit " + r.exit() + " err [" + r.err() + "]");

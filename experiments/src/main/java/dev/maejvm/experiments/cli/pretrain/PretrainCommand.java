@@ -65,7 +65,7 @@ public final class PretrainCommand implements Callable<Integer> {
     String onBadImage;
 
     @Option(names = "--recon-images", defaultValue = "4", showDefaultValue = picocli.CommandLine.Help.Visibility.ALWAYS,
-            description = "Reconstruction pictures written after every epoch.")
+            description = "Reconstruction pictures written after every epoch (0: none).")
     int reconImages;
 
     @Mixin
@@ -76,6 +76,12 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (reconImages < 0) {
+            throw new IllegalArgumentException("--recon-images must be >= 0 (0: no pictures), got " + reconImages);
+        }
+        if (workers != null && workers < 1) {
+            throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
+        }
         Optional<Path> checkpoint = resume != null ? Optional.of(resume) : PretrainCheckpoint.find(out);
         PretrainCheckpoint.Info info = checkpoint.isPresent() ? PretrainCheckpoint.info(checkpoint.get()) : null;
         PretrainConfig cfg = info != null ? options.resumed(info.config()) : options.fresh(data == null);
@@ -119,11 +125,15 @@ public final class PretrainCommand implements Callable<Integer> {
         TrainState begin = runId != null ? start.withRunId(runId) : start;
         listener.artifactWritten(out.resolve("config.json"), "");
 
-        INDArray samples = pd.samples(reconImages);
+        INDArray samples = reconImages > 0 ? pd.samples(reconImages) : null;
         Pretrainer trainer = new Pretrainer(cfg, model, optimizer, pd.batches(), listener,
                 state -> PretrainCheckpoint.save(out.resolve(PretrainCheckpoint.FILE_NAME), model, optimizer, cfg, state,
                         new PretrainCheckpoint.DataInfo(pd.batches().describe(), pd.mean(), pd.std())),
-                (epoch, m) -> writeReconstructions(m, samples, pd, epoch, listener, cfg.seed()),
+                (epoch, m) -> {
+                    if (samples != null) {
+                        writeReconstructions(m, samples, pd, epoch, listener, cfg.seed());
+                    }
+                },
                 new EpochLog(out.resolve("log.txt")));
 
         CountDownLatch finished = new CountDownLatch(1);
@@ -207,7 +217,8 @@ public final class PretrainCommand implements Callable<Integer> {
         System.err.printf("%ndone at step %d (last loss %.4f).%n", result.state().step(), result.lastLoss());
         System.err.printf("  checkpoint:       %s%n", out.resolve(PretrainCheckpoint.FILE_NAME).toAbsolutePath());
         System.err.printf("  encoder weights:  %s (timm names)%n", out.resolve("encoder.safetensors").toAbsolutePath());
-        System.err.printf("  reconstructions:  %s%n", out.resolve("reconstructions").toAbsolutePath());
+        System.err.printf("  reconstructions:  %s%n", reconImages == 0 ? "none (--recon-images 0)"
+                : out.resolve("reconstructions").toAbsolutePath());
         java.nio.file.Path epochLog = out.resolve("log.txt");
         System.err.printf("  epoch log:        %s%n", java.nio.file.Files.exists(epochLog) ? epochLog.toAbsolutePath()
                 : "none: no epoch completed (a line per finished epoch goes to " + epochLog + "; steps are in the run journal)");
