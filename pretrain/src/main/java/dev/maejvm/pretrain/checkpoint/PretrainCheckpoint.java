@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -31,6 +32,7 @@ public final class PretrainCheckpoint {
     /** Still read: the moments as two flat tensors, which outgrow 2 GiB from vit-h14 on. */
     static final String FORMAT_V1 = "mae-jvm-pretrain-checkpoint/1";
     public static final String FILE_NAME = "checkpoint-last.safetensors";
+    private static final String MODEL = "model.";
     private static final String OPTIMIZER = "optimizer.";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -46,7 +48,7 @@ public final class PretrainCheckpoint {
     public static Path save(Path file, MaskedAutoencoder model, AdamW optimizer, PretrainConfig cfg, TrainState state,
                             DataInfo data) throws IOException {
         Map<String, INDArray> tensors = new LinkedHashMap<>();
-        StateDict.of(model).forEach((k, v) -> tensors.put("model." + k, v));
+        StateDict.of(model).forEach((k, v) -> tensors.put(MODEL + k, v));
         optimizer.state().forEach((k, v) -> tensors.put(OPTIMIZER + k, v));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
@@ -66,57 +68,73 @@ public final class PretrainCheckpoint {
         return file;
     }
 
-    /** Reads only the metadata (config, state) of a checkpoint. */
+    /** Reads only the metadata (config, state) of a checkpoint: its header, not its tensors. */
     public static Info info(Path file) throws IOException {
-        return info(file, SafeTensors.read(file, DataType.FLOAT).metadata());
+        return info(file, SafeTensors.readHeader(file).metadata());
     }
 
-    /** Restores model and optimiser; returns the state to continue from. */
+    /**
+     * Restores model and optimiser; returns the state to continue from. Names and shapes are
+     * checked from the header before anything is copied; then the tensors are read one at a time
+     * into place, so memory holds the model and one tensor, not the checkpoint as well.
+     */
     public static Info restore(Path file, MaskedAutoencoder model, AdamW optimizer) throws IOException {
-        SafeTensors.Contents c = SafeTensors.read(file, model.params().dataType());
-        Info info = info(file, c.metadata());
-        Map<String, INDArray> modelTensors = new LinkedHashMap<>();
-        c.tensors().forEach((k, v) -> {
-            if (k.startsWith("model.")) {
-                modelTensors.put(k.substring("model.".length()), v);
+        SafeTensors.Header header = SafeTensors.readHeader(file);
+        Info info = info(file, header.metadata());
+        Map<String, INDArray> state = optimizer.state();
+        boolean flat = header.tensors().containsKey(OPTIMIZER + "exp_avg");     // format /1: two flat tensors
+        checkOptimizerState(file, header, flat, state, model.params().size());
+        StateDict.load(file, MODEL, model.params(), model.buffers(), true);
+        SafeTensors.stream(file, model.params().dataType(), t -> t.name().startsWith(OPTIMIZER), (t, v) -> {
+            String key = t.name().substring(OPTIMIZER.length());
+            if (!flat) {
+                state.get(key).assign(v);
+                return;
             }
-        });
-        try {
-            StateDict.load(model.params(), model.buffers(), modelTensors, true);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
-        Map<String, INDArray> optimizerState = new LinkedHashMap<>();
-        c.tensors().forEach((k, v) -> {
-            if (k.startsWith(OPTIMIZER)) {
-                optimizerState.put(k.substring(OPTIMIZER.length()), v);
-            }
-        });
-        INDArray flatM = optimizerState.remove("exp_avg");             // format /1: flat, in parameter order
-        INDArray flatV = optimizerState.remove("exp_avg_sq");
-        if (flatM != null && flatV != null && flatM.length() == model.params().size() && flatV.length() == flatM.length()) {
+            String prefix = key.equals("exp_avg") ? AdamW.EXP_AVG : AdamW.EXP_AVG_SQ;
             for (Param p : model.params().params()) {
-                optimizerState.put(AdamW.EXP_AVG + p.name(), AdamW.slice(flatM, p));
-                optimizerState.put(AdamW.EXP_AVG_SQ + p.name(), AdamW.slice(flatV, p));
+                state.get(prefix + p.name()).assign(AdamW.slice(v, p));
             }
-        }
-        try {
-            optimizer.restore(optimizerState, Long.parseLong(c.metadata().getOrDefault("optimizer_step", "0")));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        });
+        optimizer.restoreStep(Long.parseLong(header.metadata().getOrDefault("optimizer_step", "0")));
         return info;
+    }
+
+    /** Every moment present with its parameter's shape, and nothing else under optimizer. */
+    private static void checkOptimizerState(Path file, SafeTensors.Header header, boolean flat, Map<String, INDArray> state,
+                                            long size) {
+        Map<String, long[]> expected = new LinkedHashMap<>();
+        if (flat) {
+            expected.put("exp_avg", new long[] {size});
+            expected.put("exp_avg_sq", new long[] {size});
+        } else {
+            state.forEach((k, v) -> expected.put(k, v.shape()));
+        }
+        expected.forEach((k, shape) -> {
+            SafeTensors.TensorInfo t = header.tensors().get(OPTIMIZER + k);
+            if (t == null) {
+                throw new IllegalArgumentException(file + ": optimizer state has no " + k);
+            }
+            if (!Arrays.equals(t.shape(), shape)) {
+                throw new IllegalArgumentException(file + ": optimizer state " + k + " has shape "
+                        + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
+            }
+        });
+        header.tensors().keySet().stream().filter(k -> k.startsWith(OPTIMIZER))
+                .filter(k -> !expected.containsKey(k.substring(OPTIMIZER.length()))).findFirst().ifPresent(k -> {
+                    throw new IllegalArgumentException(file + ": unexpected optimizer state " + k);
+                });
     }
 
     /** A model rebuilt from a checkpoint, with the config and state it was saved with. */
     public record Loaded(MaskedAutoencoder model, PretrainConfig config, Info info) {}
 
-    /** Rebuilds the checkpoint's model (float32) for inference or export; the optimiser state is read and dropped. */
+    /** Rebuilds the checkpoint's model (float32) for inference or export. */
     public static Loaded loadModel(Path file) throws IOException {
         Info info = info(file);
         PretrainConfig cfg = PretrainConfig.fromFlat(info.config());
         MaskedAutoencoder model = MaskedAutoencoder.create(cfg.model(), DataType.FLOAT, 0);
-        restore(file, model, new AdamW(model.params(), dev.maejvm.pretrain.optim.AdamWConfig.MAE_PRETRAIN));
+        StateDict.load(file, MODEL, model.params(), model.buffers(), true);     // the optimiser state is not read
         return new Loaded(model, cfg, info);
     }
 

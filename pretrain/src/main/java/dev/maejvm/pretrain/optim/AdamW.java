@@ -4,7 +4,6 @@ import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.engine.ParamStore;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -74,20 +73,11 @@ public final class AdamW {
         return state;
     }
 
-    /** Restores {@link #state()} and the step count; a missing or misshapen moment is named. */
-    public void restore(Map<String, INDArray> state, long step) {
-        Map<String, INDArray> mine = state();
-        for (Map.Entry<String, INDArray> e : mine.entrySet()) {
-            INDArray saved = state.get(e.getKey());
-            if (saved == null) {
-                throw new IllegalArgumentException("optimizer state has no " + e.getKey());
-            }
-            if (!Arrays.equals(saved.shape(), e.getValue().shape())) {
-                throw new IllegalArgumentException("optimizer state " + e.getKey() + " has shape "
-                        + Arrays.toString(saved.shape()) + ", the parameter " + Arrays.toString(e.getValue().shape()));
-            }
+    /** Sets the update count after the moments were copied into {@link #state()}'s views (a resume). */
+    public void restoreStep(long step) {
+        if (step < 0) {
+            throw new IllegalArgumentException("step must be >= 0, got " + step);
         }
-        mine.forEach((k, view) -> view.assign(state.get(k)));
         this.step = step;
     }
 

@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -86,6 +87,49 @@ public final class SafeTensors {
                 tensors.put(t.name(), as == null || as == a.dataType() ? a : a.castTo(as));
             }
             return new Contents(tensors, new LinkedHashMap<>(h.metadata()));
+        }
+    }
+
+    /** Receives one tensor of {@link #stream}. */
+    @FunctionalInterface
+    public interface TensorVisitor {
+        void accept(TensorInfo info, INDArray value) throws IOException;
+    }
+
+    /**
+     * Reads the wanted tensors one at a time, in file order, and hands each to the visitor; its
+     * memory is released when the visitor returns, so a reader that copies each into place holds
+     * one tensor at a time (a vit-h14 checkpoint is 7.9 GB).
+     *
+     * @param as the ND4J type to convert every tensor to, or null to keep the stored type
+     * @return the header, as {@link #readHeader}
+     */
+    public static Header stream(Path file, DataType as, Predicate<TensorInfo> wanted, TensorVisitor visitor)
+            throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Header h = header(ch, file);
+            for (TensorInfo t : h.tensors().values()) {
+                if (!wanted.test(t)) {
+                    continue;
+                }
+                INDArray stored = decode(ch, file, t, h.dataStart());
+                INDArray a = as == null || as == stored.dataType() ? stored : stored.castTo(as);
+                try {
+                    visitor.accept(t, a);
+                } finally {
+                    release(a);
+                    if (a != stored) {
+                        release(stored);
+                    }
+                }
+            }
+            return h;
+        }
+    }
+
+    private static void release(INDArray a) {
+        if (a.closeable()) {
+            a.close();
         }
     }
 

@@ -54,40 +54,92 @@ public final class StateDict {
      * Copies {@code source} into the store's parameters. Every parameter must be present with its
      * shape; fixed tables, if present, must have their shape (their values are checked against
      * ours: they are a formula, not learned). With {@code strict}, a key we do not know is an
-     * error too. Every problem names its key.
+     * error too. Every problem names its key; with any, nothing is copied.
      */
     public static void load(ParamStore store, Map<String, INDArray> fixed, Map<String, INDArray> source, boolean strict) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        source.forEach((k, v) -> shapes.put(k, v.shape()));
+        List<String> problems = shapeProblems(store, fixed, shapes, strict);
+        if (problems.isEmpty()) {
+            source.forEach((k, v) -> checkFixed(fixed, k, v, problems));
+        }
+        throwIfAny(problems);
+        for (Param p : store.params()) {
+            p.value().assign(source.get(p.name()).castTo(store.dataType()));
+        }
+    }
+
+    /**
+     * As {@link #load(ParamStore, Map, Map, boolean)} from the tensors of a safetensors file whose
+     * names start with {@code prefix} (stripped), read one at a time: names and shapes are checked
+     * from the header first, then each tensor is copied into place, so memory never holds the file.
+     */
+    public static void load(Path file, String prefix, ParamStore store, Map<String, INDArray> fixed, boolean strict)
+            throws IOException {
+        try {
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            SafeTensors.readHeader(file).tensors().forEach((k, t) -> {
+                if (k.startsWith(prefix)) {
+                    shapes.put(k.substring(prefix.length()), t.shape());
+                }
+            });
+            List<String> problems = shapeProblems(store, fixed, shapes, strict);
+            throwIfAny(problems);
+            SafeTensors.stream(file, store.dataType(), t -> t.name().startsWith(prefix), (t, v) -> {
+                String name = t.name().substring(prefix.length());
+                if (store.contains(name)) {
+                    store.get(name).value().assign(v);
+                } else {
+                    checkFixed(fixed, name, v, problems);
+                }
+            });
+            throwIfAny(problems);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Missing parameters, wrong shapes and (with {@code strict}) unknown names, each named. */
+    private static List<String> shapeProblems(ParamStore store, Map<String, INDArray> fixed, Map<String, long[]> shapes,
+                                              boolean strict) {
         List<String> problems = new ArrayList<>();
         for (Param p : store.params()) {
-            INDArray v = source.get(p.name());
-            if (v == null) {
+            long[] shape = shapes.get(p.name());
+            if (shape == null) {
                 problems.add("missing key " + p.name());
-            } else if (!Arrays.equals(v.shape(), p.shape())) {
-                problems.add(p.name() + ": shape " + Arrays.toString(v.shape()) + " in the file, "
+            } else if (!Arrays.equals(shape, p.shape())) {
+                problems.add(p.name() + ": shape " + Arrays.toString(shape) + " in the file, "
                         + Arrays.toString(p.shape()) + " in the model");
             }
         }
         for (Map.Entry<String, INDArray> f : fixed.entrySet()) {
-            INDArray v = source.get(f.getKey());
-            if (v != null && !Arrays.equals(v.shape(), f.getValue().shape())) {
-                problems.add(f.getKey() + ": shape " + Arrays.toString(v.shape()) + " in the file, "
+            long[] shape = shapes.get(f.getKey());
+            if (shape != null && !Arrays.equals(shape, f.getValue().shape())) {
+                problems.add(f.getKey() + ": shape " + Arrays.toString(shape) + " in the file, "
                         + Arrays.toString(f.getValue().shape()) + " in the model");
-            } else if (v != null && v.castTo(f.getValue().dataType()).distance1(f.getValue()) / v.length() > 1e-4) {
-                problems.add(f.getKey() + ": values differ from the 2-D sin-cos table this model uses");
             }
         }
         if (strict) {
-            for (String k : source.keySet()) {
+            for (String k : shapes.keySet()) {
                 if (!store.contains(k) && !fixed.containsKey(k)) {
                     problems.add("unexpected key " + k);
                 }
             }
         }
+        return problems;
+    }
+
+    /** A fixed table in the file must hold the values of ours (they are a formula). */
+    private static void checkFixed(Map<String, INDArray> fixed, String name, INDArray v, List<String> problems) {
+        INDArray ours = fixed.get(name);
+        if (ours != null && v.castTo(ours.dataType()).distance1(ours) / v.length() > 1e-4) {
+            problems.add(name + ": values differ from the 2-D sin-cos table this model uses");
+        }
+    }
+
+    private static void throwIfAny(List<String> problems) {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("weights do not match the model: " + String.join("; ", problems));
-        }
-        for (Param p : store.params()) {
-            p.value().assign(source.get(p.name()).castTo(store.dataType()));
         }
     }
 
@@ -100,10 +152,6 @@ public final class StateDict {
 
     /** Loads a whole-MAE safetensors file (strict: every key known, every parameter present). */
     public static void load(Path file, MaskedAutoencoder mae) throws IOException {
-        try {
-            load(mae.params(), mae.buffers(), SafeTensors.read(file, mae.params().dataType()).tensors(), true);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        load(file, "", mae.params(), mae.buffers(), true);
     }
 }

@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,6 +95,25 @@ class SafeTensorsTest {
         assertEquals(3.140625, c.tensors().get("bf16").getDouble(2));
         SafeTensors.Contents f = SafeTensors.read(golden("mae_small_weights_f64.safetensors"), DataType.FLOAT);
         assertEquals(DataType.FLOAT, f.tensors().get("blocks.0.attn.qkv.weight").dataType());
+    }
+
+    @Test
+    void streamHandsOverTheWantedTensorsOneByOneInFileOrder() throws IOException {
+        Map<String, INDArray> t = new LinkedHashMap<>();
+        t.put("b", Nd4j.createFromArray(1.5, -2.0).reshape(1, 2));
+        t.put("skip", Nd4j.createFromArray(7f));
+        t.put("a", Nd4j.createFromArray(new float[] {3, 4, 5}));
+        Path f = tmp.resolve("s.safetensors");
+        SafeTensors.write(f, t, Map.of("k", "v"));
+        List<String> seen = new ArrayList<>();
+        SafeTensors.Header h = SafeTensors.stream(f, DataType.FLOAT, i -> !i.name().equals("skip"), (info, v) -> {
+            seen.add(info.name());
+            assertEquals(DataType.FLOAT, v.dataType());
+            assertEquals(t.get(info.name()).castTo(DataType.FLOAT), v);
+        });
+        assertEquals(List.of("b", "a"), seen);
+        assertEquals("v", h.metadata().get("k"));
+        assertEquals(3, h.tensors().size());
     }
 
     @Test
