@@ -4,23 +4,27 @@ import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.engine.ParamStore;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * AdamW (Loshchilov and Hutter, 2019) as torch.optim.AdamW, over the flat parameter and gradient
  * buffers of a {@link ParamStore} in a few vector operations:
- * p -= lr * wd * p (only where the store's decay mask is 1: tensors of rank >= 2 but biases, so
- * weights and the cls and mask tokens, as official MAE pretraining),
+ * p -= lr * wd * p (only for parameters flagged {@link Param#weightDecay}: tensors of rank >= 2
+ * but biases, so weights and the cls and mask tokens, as official MAE pretraining),
  * then m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
  * p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
  * For float32 in host memory it runs as one fused pass (ten ND4J vector passes over 6.2 M
- * parameters took ~29 ms a step).
+ * parameters took ~29 ms a step). Which values decay is kept as runs of the flat buffer, not as a
+ * [P] mask: one buffer less to hold and to read each step.
  */
 public final class AdamW {
     public static final String EXP_AVG = "exp_avg.";
@@ -29,6 +33,9 @@ public final class AdamW {
     private final AdamWConfig config;
     private final INDArray m;
     private final INDArray v;
+    /** Maximal runs of the flat buffer with one decay setting: run r is [runStart[r], runStart[r + 1]). */
+    private final long[] runStart;
+    private final boolean[] runDecays;
     private INDArray scratch;            // [P], the portable path's only
     private long step;
 
@@ -37,6 +44,20 @@ public final class AdamW {
         this.config = config;
         this.m = Nd4j.create(store.dataType(), store.size());
         this.v = Nd4j.create(store.dataType(), store.size());
+        List<Long> starts = new ArrayList<>();
+        List<Boolean> decays = new ArrayList<>();
+        for (Param p : store.params()) {
+            if (p.length() > 0 && (decays.isEmpty() || decays.get(decays.size() - 1) != p.weightDecay())) {
+                starts.add(p.offset());
+                decays.add(p.weightDecay());
+            }
+        }
+        starts.add(store.size());
+        this.runStart = starts.stream().mapToLong(Long::longValue).toArray();
+        this.runDecays = new boolean[decays.size()];
+        for (int r = 0; r < runDecays.length; r++) {
+            runDecays[r] = decays.get(r);
+        }
     }
 
     public AdamWConfig config() {
@@ -95,16 +116,19 @@ public final class AdamW {
         double b2 = config.beta2();
         double bc1 = 1 - Math.pow(b1, step);
         double bc2 = 1 - Math.pow(b2, step);
-        if (FusedKernels.applies(p, g, m, v, store.decayMask())) {
-            updateFused(p, g, store.decayMask(), lr, bc1, bc2);
+        if (FusedKernels.applies(p, g, m, v)) {
+            updateFused(p, g, lr, bc1, bc2);
             return;
         }
         if (scratch == null) {
             scratch = Nd4j.create(store.dataType(), store.size());
         }
         if (config.weightDecay() != 0) {
-            p.mul(store.decayMask(), scratch);
-            axpy(-lr * config.weightDecay(), scratch, p);               // decoupled decay
+            for (int r = 0; r < runDecays.length; r++) {
+                if (runDecays[r]) {                                      // decoupled decay
+                    p.get(NDArrayIndex.interval(runStart[r], runStart[r + 1])).muli(1 - lr * config.weightDecay());
+                }
+            }
         }
         m.muli(b1);
         axpy(1 - b1, g, m);
@@ -119,15 +143,14 @@ public final class AdamW {
     }
 
     private static final int CHUNK = 4096;
-    /** p, g, m, v and the decay mask of one chunk, per thread (fresh arrays made 0.1 GB garbage a step). */
-    private static final ThreadLocal<float[][]> CHUNK_ARRAYS = ThreadLocal.withInitial(() -> new float[5][CHUNK]);
+    /** p, g, m and v of one chunk, per thread (fresh arrays made 0.1 GB garbage a step). */
+    private static final ThreadLocal<float[][]> CHUNK_ARRAYS = ThreadLocal.withInitial(() -> new float[4][CHUNK]);
 
     /** The same update, element by element in one pass, chunks spread over the cores. */
-    private void updateFused(INDArray p, INDArray g, INDArray decayMask, double lr, double bc1, double bc2) {
+    private void updateFused(INDArray p, INDArray g, double lr, double bc1, double bc2) {
         FloatBuffer pb = p.data().asNioFloat(), gb = g.data().asNioFloat(), mb = m.data().asNioFloat();
-        FloatBuffer vb = v.data().asNioFloat(), db = decayMask.data().asNioFloat();
+        FloatBuffer vb = v.data().asNioFloat();
         int po = (int) p.offset(), go = (int) g.offset(), mo = (int) m.offset(), vo = (int) v.offset();
-        int dO = (int) decayMask.offset();
         int n = (int) p.length();
         float b1 = (float) config.beta1(), b2 = (float) config.beta2(), eps = (float) config.eps();
         float decay = (float) (lr * config.weightDecay());
@@ -137,25 +160,35 @@ public final class AdamW {
             int start = c * CHUNK;
             int len = Math.min(CHUNK, n - start);
             float[][] a = CHUNK_ARRAYS.get();
-            float[] ps = a[0], gs = a[1], ms = a[2], vs = a[3], ds = a[4];
+            float[] ps = a[0], gs = a[1], ms = a[2], vs = a[3];
             pb.get(po + start, ps, 0, len);
             gb.get(go + start, gs, 0, len);
             mb.get(mo + start, ms, 0, len);
             vb.get(vo + start, vs, 0, len);
-            db.get(dO + start, ds, 0, len);
-            for (int j = 0; j < len; j++) {
-                float gj = gs[j];
-                float pj = ps[j] - decay * ds[j] * ps[j];                          // decoupled decay
-                float mj = b1 * ms[j] + (1 - b1) * gj;
-                float vj = b2 * vs[j] + (1 - b2) * gj * gj;
-                ps[j] = pj - stepSize * mj / ((float) Math.sqrt(vj * invBc2) + eps);
-                ms[j] = mj;
-                vs[j] = vj;
+            int r = run(start);
+            for (int from = 0; from < len; r++) {                            // one run of one decay setting at a time
+                int to = (int) Math.min(len, runStart[r + 1] - start);
+                float keep = runDecays[r] ? 1 - decay : 1;                       // decoupled decay, as torch's p *= 1 - lr wd
+                for (int j = from; j < to; j++) {
+                    float gj = gs[j];
+                    float mj = b1 * ms[j] + (1 - b1) * gj;
+                    float vj = b2 * vs[j] + (1 - b2) * gj * gj;
+                    ps[j] = keep * ps[j] - stepSize * mj / ((float) Math.sqrt(vj * invBc2) + eps);
+                    ms[j] = mj;
+                    vs[j] = vj;
+                }
+                from = to;
             }
             pb.put(po + start, ps, 0, len);
             mb.put(mo + start, ms, 0, len);
             vb.put(vo + start, vs, 0, len);
         });
+    }
+
+    /** The run holding flat index i. */
+    private int run(long i) {
+        int r = Arrays.binarySearch(runStart, i);
+        return r >= 0 ? r : -r - 2;
     }
 
     /** y += alpha * x. */

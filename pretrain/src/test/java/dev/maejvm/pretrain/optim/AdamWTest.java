@@ -1,16 +1,23 @@
 package dev.maejvm.pretrain.optim;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.maejvm.vit.engine.FusedKernels;
+import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.engine.ParamStore;
 import dev.maejvm.vit.layers.LayerNorm;
 import dev.maejvm.vit.layers.Linear;
+import dev.maejvm.vit.model.MaeConfig;
+import dev.maejvm.vit.model.MaskedAutoencoder;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** AdamW's fused float32 pass against its portable ND4J-op path, which runs in float64. */
 class AdamWTest {
@@ -52,5 +59,28 @@ class AdamWTest {
         assertTrue(dm < TOL && dv < TOL, "moments differ by " + dm + " / " + dv);
         double moved = s32.values().castTo(DataType.DOUBLE).sub(store(DataType.DOUBLE).values()).amaxNumber().doubleValue();
         assertTrue(moved > 1e-2, "the updates moved the parameters (" + moved + ")");
+    }
+
+    /**
+     * With zero gradients the moments stay 0 and one update is the decoupled decay alone:
+     * p * (1 - lr * wd) for the parameters flagged to decay (here the weights, the cls and mask
+     * tokens, interleaved with biases and norms), the rest unchanged. Both paths.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"FLOAT", "DOUBLE"})
+    void decayShrinksExactlyTheFlaggedParameters(String type) {
+        DataType dt = DataType.valueOf(type);
+        ParamStore s = MaskedAutoencoder.create(MaeConfig.preset("micro"), dt, 3).params();
+        assertEquals(dt == DataType.FLOAT, FusedKernels.applies(s.values()));
+        INDArray before = s.values().dup();
+        s.zeroGrads();
+        new AdamW(s, new AdamWConfig(0.9, 0.95, 1e-8, 0.05)).update(0.5);
+        double factor = 1 - 0.5 * 0.05;
+        for (Param p : s.params()) {
+            INDArray was = before.get(NDArrayIndex.interval(p.offset(), p.offset() + p.length()));
+            INDArray expected = p.weightDecay() ? was.mul(factor) : was;
+            double diff = expected.sub(p.value().reshape(p.length())).amaxNumber().doubleValue();
+            assertEquals(0, diff, 1e-7, p.name() + (p.weightDecay() ? " should decay" : " should not decay"));
+        }
     }
 }

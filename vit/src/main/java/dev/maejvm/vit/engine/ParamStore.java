@@ -24,7 +24,6 @@ public final class ParamStore {
     private final Map<String, Param> params = new LinkedHashMap<>();
     private INDArray values;
     private INDArray grads;
-    private INDArray decayMask;
     private final ScratchPool scratch = new ScratchPool();
 
     public ParamStore(DataType dataType) {
@@ -61,7 +60,6 @@ public final class ParamStore {
         long total = params.values().stream().mapToLong(Param::length).sum();
         values = Nd4j.create(dataType, total);
         grads = Nd4j.create(dataType, total);
-        decayMask = Nd4j.create(dataType, total);
         SplittableRandom rng = new SplittableRandom(seed);
         long offset = 0;
         for (Param p : params.values()) {
@@ -72,9 +70,6 @@ public final class ParamStore {
             double[] init = new double[Math.toIntExact(n)];
             p.init().fill(init, p.shape(), rng);
             v.assign(Nd4j.create(init, p.shape(), DataType.DOUBLE).castTo(dataType));
-            if (p.weightDecay()) {
-                decayMask.get(NDArrayIndex.interval(offset, offset + n)).assign(1);
-            }
             offset += n;
         }
         return this;
@@ -112,12 +107,6 @@ public final class ParamStore {
     public INDArray grads() {
         checkBuilt();
         return grads;
-    }
-
-    /** [P], 1 where AdamW applies weight decay and 0 elsewhere. */
-    public INDArray decayMask() {
-        checkBuilt();
-        return decayMask;
     }
 
     public void zeroGrads() {

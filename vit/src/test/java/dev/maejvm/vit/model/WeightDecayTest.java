@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Which parameters AdamW decays. Official MAE pretraining builds its groups with timm 0.3.2's
@@ -25,7 +24,6 @@ class WeightDecayTest {
         ParamStore store = MaskedAutoencoder.create(MaeConfig.preset("micro"), DataType.FLOAT, 1).params();
         Set<String> flagged = new TreeSet<>();
         Set<String> byRule = new TreeSet<>();
-        Set<String> inMask = new TreeSet<>();
         for (Param p : store.params()) {
             if (p.weightDecay()) {
                 flagged.add(p.name());
@@ -33,16 +31,8 @@ class WeightDecayTest {
             if (p.shape().length > 1 && !p.name().endsWith(".bias")) {
                 byRule.add(p.name());
             }
-            double maskSum = store.decayMask()
-                    .get(NDArrayIndex.interval(p.offset(), p.offset() + p.length())).sumNumber().doubleValue();
-            if (maskSum == p.length()) {
-                inMask.add(p.name());
-            } else {
-                assertEquals(0, maskSum, p.name() + ": decay mask neither all 1 nor all 0");
-            }
         }
         assertEquals(byRule, flagged);
-        assertEquals(byRule, inMask);
         assertTrue(flagged.contains("cls_token") && flagged.contains("mask_token"), "tokens decayed");
         assertFalse(flagged.contains("norm.weight"), "norms not decayed");
     }
