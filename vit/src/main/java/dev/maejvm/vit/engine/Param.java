@@ -5,7 +5,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One named trainable parameter: a view into {@link ParamStore}'s flat value buffer and the
- * matching view into its flat gradient buffer. The views exist once the store is built.
+ * matching view into its flat gradient buffer. The value view exists once the store is built,
+ * the gradient view once the gradient buffer is first asked for.
  */
 public final class Param {
     private final String name;
@@ -14,7 +15,8 @@ public final class Param {
     private final boolean weightDecay;
     private long offset = -1;
     private INDArray value;
-    private INDArray grad;
+    private volatile INDArray grad;
+    private ParamStore store;
 
     Param(String name, long[] shape, Init init, boolean weightDecay) {
         this.name = name;
@@ -62,17 +64,24 @@ public final class Param {
         return value;
     }
 
-    /** The gradient, a view into the flat gradient buffer; backward passes add to it. */
+    /** The gradient, a view into the flat gradient buffer (allocated on first use); backward passes add to it. */
     public INDArray grad() {
-        if (grad == null) {
+        if (store == null) {
             throw new IllegalStateException("parameter " + name + " used before its ParamStore was built");
+        }
+        if (grad == null) {
+            store.grads();                                  // allocates the buffer and binds every view
         }
         return grad;
     }
 
-    void bind(long offset, INDArray value, INDArray grad) {
+    void bind(ParamStore store, long offset, INDArray value) {
+        this.store = store;
         this.offset = offset;
         this.value = value;
+    }
+
+    void bindGrad(INDArray grad) {
         this.grad = grad;
     }
 

@@ -59,14 +59,12 @@ public final class ParamStore {
     public ParamStore build(long seed) {
         long total = params.values().stream().mapToLong(Param::length).sum();
         values = Nd4j.create(dataType, total);
-        grads = Nd4j.create(dataType, total);
         SplittableRandom rng = new SplittableRandom(seed);
         long offset = 0;
         for (Param p : params.values()) {
             long n = p.length();
             INDArray v = values.get(NDArrayIndex.interval(offset, offset + n)).reshape('c', p.shape());
-            INDArray g = grads.get(NDArrayIndex.interval(offset, offset + n)).reshape('c', p.shape());
-            p.bind(offset, v, g);
+            p.bind(this, offset, v);
             double[] init = new double[Math.toIntExact(n)];
             p.init().fill(init, p.shape(), rng);
             v.assign(Nd4j.create(init, p.shape(), DataType.DOUBLE).castTo(dataType));
@@ -103,9 +101,18 @@ public final class ParamStore {
         return values;
     }
 
-    /** The flat gradient buffer [P]. */
-    public INDArray grads() {
+    /**
+     * The flat gradient buffer [P], allocated on first use: a model that only runs forward
+     * (export, reconstruction, a frozen encoder) never holds it.
+     */
+    public synchronized INDArray grads() {
         checkBuilt();
+        if (grads == null) {
+            grads = Nd4j.create(dataType, size());
+            for (Param p : params.values()) {
+                p.bindGrad(grads.get(NDArrayIndex.interval(p.offset(), p.offset() + p.length())).reshape('c', p.shape()));
+            }
+        }
         return grads;
     }
 
