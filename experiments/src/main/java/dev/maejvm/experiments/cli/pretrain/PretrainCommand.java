@@ -169,13 +169,16 @@ public final class PretrainCommand implements Callable<Integer> {
             message = e.toString();
             throw e;
         } finally {
-            listener.runEnded(status, message);
-            journal.close();
-            finished.countDown();
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waits for `finished`
+                listener.runEnded(status, message);
+                journal.close();
+            } finally {                                     // even if recording the end fails, the hook must not wait
+                finished.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it waits for `finished`
+                }
             }
         }
     }
