@@ -30,7 +30,8 @@ public final class FusedKernels {
     /**
      * Floats an NIO view of ND4J memory reaches: ND4J's {@code asNioFloat} caps its buffer at
      * 2^31 - 1 bytes, so elements past this index (vit-h14's 656 M-value parameter buffer, very
-     * large activations) are not reachable there and take the portable path.
+     * large activations) are not reachable there and take the portable path. The gemms, which
+     * take addresses, are not limited by it.
      */
     static final long NIO_REACH = Integer.MAX_VALUE / Float.BYTES;
 
@@ -39,12 +40,27 @@ public final class FusedKernels {
      * {@link #NIO_REACH} of the start of its buffer.
      */
     public static boolean applies(INDArray... arrays) {
+        if (!hostFloat(arrays)) {
+            return false;
+        }
+        for (INDArray a : arrays) {
+            if (a.offset() + a.length() > NIO_REACH) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * True when every array is float32, c-order, contiguous and in host memory: what code that
+     * reaches the memory by address ({@link Sgemm}, {@link HeadGemm}) needs, at any offset.
+     */
+    static boolean hostFloat(INDArray... arrays) {
         if (!HOST || DISABLED) {
             return false;
         }
         for (INDArray a : arrays) {
-            if (a.dataType() != DataType.FLOAT || a.ordering() != 'c' || a.elementWiseStride() != 1
-                    || a.offset() + a.length() > NIO_REACH) {
+            if (a.dataType() != DataType.FLOAT || a.ordering() != 'c' || a.elementWiseStride() != 1) {
                 return false;
             }
         }

@@ -26,7 +26,7 @@ public final class Sgemm {
 
     /** True when OpenBLAS's sgemm is there and every array is float32, c-order, contiguous, on the host. */
     public static boolean applies(INDArray... arrays) {
-        return SGEMM != null && FusedKernels.applies(arrays);
+        return SGEMM != null && FusedKernels.hostFloat(arrays);
     }
 
     /**

@@ -67,8 +67,13 @@ public final class Attention {
         this.n = n;
         this.t = t;
         qkvOut = qkv.forward(x);                                                       // [N*T, 3D], kept
-        host = HeadGemm.applies(qkvOut);
         allocate(x.dataType());
+        // the softmax reaches the [N*H, T, T] scores through NIO: at a large batch they outgrow
+        // its reach while the token arrays do not
+        host = HeadGemm.applies(qkvOut, merged, dqkv) && FusedKernels.applies(attn, dAttn);
+        if (!host) {
+            allocatePortable(x.dataType());
+        }
         if (host) {
             HeadGemm.gemm(n, numHeads, false, true, t, t, (int) headDim, scale, q(), k(), scores(attn)); // S = q k^T
             FusedKernels.softmaxRows(attn);
@@ -89,7 +94,11 @@ public final class Attention {
      */
     public INDArray backward(INDArray dy) {
         INDArray dMerged = proj.backward(dy, true);                                    // [N*T, D]
-        if (host && HeadGemm.applies(dMerged)) {
+        if (host) {
+            if (!HeadGemm.applies(dMerged)) {
+                throw new IllegalStateException("attention backward: the output gradient is not a float32 host array"
+                        + " like the forward's activations");
+            }
             int hd = (int) headDim;
             HeadGemm.Operand dCtx = tokens(dMerged, 0);
             HeadGemm.gemm(n, numHeads, false, true, t, t, hd, 1.0, dCtx, v(), scores(dAttn));     // dP = dCtx v^T
@@ -156,16 +165,18 @@ public final class Attention {
                 .assign(heads.reshape('c', s, n, numHeads, t, headDim).permute(1, 3, 0, 2, 4));
     }
 
-    /** The host path needs no head-layout copies; the portable path keeps them. */
+    /** What both paths use: the scores, their gradient, the merged heads and the qkv gradient. */
     private void allocate(DataType dt) {
         long bh = (long) n * numHeads;
         attn = Kernels.ensure(attn, dt, bh, t, t);
         dAttn = pool.get(role + ".dAttn", dt, bh, t, t);
         merged = Kernels.ensure(merged, dt, (long) n * t, dim);
         dqkv = pool.get(role + ".dqkv", dt, (long) n * t, 3 * dim);
-        if (host) {
-            return;
-        }
+    }
+
+    /** The per-head copies and scratch of the ND4J-op path. */
+    private void allocatePortable(DataType dt) {
+        long bh = (long) n * numHeads;
         INDArray newHeads = Kernels.ensure(heads, dt, 3, bh, t, headDim);
         if (newHeads != heads) {
             heads = newHeads;

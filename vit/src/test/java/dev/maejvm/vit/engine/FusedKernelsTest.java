@@ -171,8 +171,8 @@ class FusedKernelsTest {
 
     /**
      * Past 2^31 bytes into its buffer an array is out of reach of ND4J's NIO view (which silently
-     * stops at 2^31 - 1 bytes): the fast path must decline it, and the portable path must give the
-     * right answer there. The 2.15 GB buffer is left uninitialised, so it costs address space only.
+     * stops at 2^31 - 1 bytes): the fused kernels must decline it, and the portable path must give
+     * the right answer there; the gemm, which takes addresses, still runs there. The 2.15 GB buffer is left uninitialised, so it costs address space only.
      */
     @Test
     void arraysPastTheNioReachTakeThePortablePath() {
@@ -189,5 +189,14 @@ class FusedKernelsTest {
         Kernels.mulColumn(tail, col, tail);
         INDArray expected = x.mulColumnVector(col.reshape(100, 1));
         assertEquals(0, expected.sub(tail).amaxNumber().doubleValue(), 1e-7);
+
+        // the gemm takes addresses, not NIO views: it keeps the OpenBLAS path out there, and is right
+        assertTrue(Sgemm.applies(tail));
+        INDArray w = Nd4j.rand(DataType.FLOAT, 10, 7);
+        INDArray out = Nd4j.create(DataType.FLOAT, 100, 7);
+        Kernels.matmul(tail, w, out, false, false, 1.0, 0.0);
+        double worst = expected.castTo(DataType.DOUBLE).mmul(w.castTo(DataType.DOUBLE)).sub(out.castTo(DataType.DOUBLE))
+                .amaxNumber().doubleValue();
+        assertEquals(0, worst, 1e-5);
     }
 }
