@@ -72,7 +72,8 @@ public final class StateDict {
     /**
      * As {@link #load(ParamStore, Map, Map, boolean)} from the tensors of a safetensors file whose
      * names start with {@code prefix} (stripped), read one at a time: names and shapes are checked
-     * from the header first, then each tensor is copied into place, so memory never holds the file.
+     * from the header, then the fixed tables' values, and only then is each parameter copied into
+     * place, so a mismatch changes nothing and memory never holds the file.
      */
     public static void load(Path file, String prefix, ParamStore store, Map<String, INDArray> fixed, boolean strict)
             throws IOException {
@@ -85,15 +86,12 @@ public final class StateDict {
             });
             List<String> problems = shapeProblems(store, fixed, shapes, strict);
             throwIfAny(problems);
-            SafeTensors.stream(file, store.dataType(), t -> t.name().startsWith(prefix), (t, v) -> {
-                String name = t.name().substring(prefix.length());
-                if (store.contains(name)) {
-                    store.get(name).value().assign(v);
-                } else {
-                    checkFixed(fixed, name, v, problems);
-                }
-            });
+            // the fixed tables first (small), so that a mismatch leaves the model untouched
+            SafeTensors.stream(file, store.dataType(), t -> fixed.containsKey(unprefixed(t.name(), prefix)),
+                    (t, v) -> checkFixed(fixed, unprefixed(t.name(), prefix), v, problems));
             throwIfAny(problems);
+            SafeTensors.stream(file, store.dataType(), t -> store.contains(unprefixed(t.name(), prefix)),
+                    (t, v) -> store.get(unprefixed(t.name(), prefix)).value().assign(v));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
@@ -127,6 +125,11 @@ public final class StateDict {
             }
         }
         return problems;
+    }
+
+    /** The name without the prefix, or "" (no parameter's or table's name) when it does not start with it. */
+    private static String unprefixed(String name, String prefix) {
+        return name.startsWith(prefix) ? name.substring(prefix.length()) : "";
     }
 
     /** A fixed table in the file must hold the values of ours (they are a formula). */

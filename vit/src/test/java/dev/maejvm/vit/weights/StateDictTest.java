@@ -57,6 +57,21 @@ class StateDictTest {
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
     }
 
+    /** The tables come after every parameter in the file; a wrong one must still leave the model as it was. */
+    @Test
+    void aWrongPositionTableIsNamedAndChangesNothing() throws IOException {
+        MaskedAutoencoder source = MaskedAutoencoder.create(MaeConfig.preset("micro"), DataType.FLOAT, 5);
+        Map<String, INDArray> sd = new LinkedHashMap<>(StateDict.of(source));
+        sd.put("pos_embed", sd.get("pos_embed").add(1));
+        Path file = dir.resolve("pos.safetensors");
+        SafeTensors.write(file, sd, Map.of());
+        MaskedAutoencoder target = micro();
+        INDArray before = target.params().values().dup();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StateDict.load(file, target));
+        assertTrue(e.getMessage().contains("pos_embed: values differ from the 2-D sin-cos table"), e.getMessage());
+        assertEquals(before, target.params().values(), "no parameter was overwritten");
+    }
+
     @Test
     void corruptFilesAreErrorsNamingTheFile() throws IOException {
         Path empty = Files.write(dir.resolve("empty.safetensors"), new byte[0]);
