@@ -82,7 +82,7 @@ public final class PretrainCheckpoint {
         SafeTensors.Header header = SafeTensors.readHeader(file);
         Info info = info(file, header.metadata());
         Map<String, INDArray> state = optimizer.state();
-        boolean flat = header.tensors().containsKey(OPTIMIZER + "exp_avg");     // format /1: two flat tensors
+        boolean flat = FORMAT_V1.equals(header.metadata().get("format"));       // format /1: two flat tensors
         checkOptimizerState(file, header, flat, state, model.params().size());
         StateDict.load(file, MODEL, model.params(), model.buffers(), true);
         SafeTensors.stream(file, model.params().dataType(), t -> t.name().startsWith(OPTIMIZER), (t, v) -> {
@@ -147,7 +147,7 @@ public final class PretrainCheckpoint {
     private static Info info(Path file, Map<String, String> meta) throws IOException {
         if (!FORMAT.equals(meta.get("format")) && !FORMAT_V1.equals(meta.get("format"))) {
             throw new IllegalArgumentException(file + ": not a pretraining checkpoint (format '" + meta.get("format")
-                    + "', expected '" + FORMAT + "')");
+                    + "', expected '" + FORMAT + "' or the older '" + FORMAT_V1 + "')");
         }
         Map<String, String> config = JSON.readValue(meta.get("config"), new TypeReference<LinkedHashMap<String, String>>() {});
         String runId = meta.getOrDefault("run_id", "");

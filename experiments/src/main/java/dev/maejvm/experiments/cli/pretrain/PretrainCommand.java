@@ -170,8 +170,11 @@ public final class PretrainCommand implements Callable<Integer> {
             throw e;
         } finally {
             try {
-                listener.runEnded(status, message);
-                journal.close();
+                try {
+                    listener.runEnded(status, message);
+                } finally {
+                    journal.close();
+                }
             } finally {                                     // even if recording the end fails, the hook must not wait
                 finished.countDown();
                 try {
