@@ -93,7 +93,7 @@ public final class PretrainCheckpoint {
             }
             String prefix = key.equals("exp_avg") ? AdamW.EXP_AVG : AdamW.EXP_AVG_SQ;
             for (Param p : model.params().params()) {
-                state.get(prefix + p.name()).assign(AdamW.slice(v, p));
+                state.get(prefix + p.name()).assign(p.sliceOf(v));
             }
         });
         optimizer.restoreStep(Long.parseLong(header.metadata().getOrDefault("optimizer_step", "0")));

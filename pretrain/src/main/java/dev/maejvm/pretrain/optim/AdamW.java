@@ -86,10 +86,10 @@ public final class AdamW {
     public Map<String, INDArray> state() {
         Map<String, INDArray> state = new LinkedHashMap<>();
         for (Param p : store.params()) {
-            state.put(EXP_AVG + p.name(), slice(m, p));
+            state.put(EXP_AVG + p.name(), p.sliceOf(m));
         }
         for (Param p : store.params()) {
-            state.put(EXP_AVG_SQ + p.name(), slice(v, p));
+            state.put(EXP_AVG_SQ + p.name(), p.sliceOf(v));
         }
         return state;
     }
@@ -100,11 +100,6 @@ public final class AdamW {
             throw new IllegalArgumentException("step must be >= 0, got " + step);
         }
         this.step = step;
-    }
-
-    /** A parameter's part of a flat [P] buffer, in the parameter's shape (a view). */
-    public static INDArray slice(INDArray flat, Param p) {
-        return flat.get(NDArrayIndex.interval(p.offset(), p.offset() + p.length())).reshape(p.shape());
     }
 
     /** One update with learning rate {@code lr} from the gradients in the store. */

@@ -68,6 +68,13 @@ class PretrainerTest {
         return new Rig(model, opt, t, losses);
     }
 
+    /** One epoch (4 steps) of micro on {@code data}, its checkpoint written into {@code dir}. */
+    Rig trainedOneEpoch(SyntheticBatches data) {
+        Rig r = rig(config(1, 0), data, dir);
+        r.trainer().run(TrainState.fresh());
+        return r;
+    }
+
     @Test
     void lossFallsAndEveryEpochIsLogged() throws IOException {
         PretrainConfig cfg = config(4, 0);
@@ -83,16 +90,14 @@ class PretrainerTest {
 
     @Test
     void reloadedCheckpointGivesIdenticalOutputs() throws IOException {
-        PretrainConfig cfg = config(1, 0);
         SyntheticBatches data = new SyntheticBatches(4, 16, 16, 2);
-        Rig r = rig(cfg, data, dir);
-        r.trainer().run(TrainState.fresh());
+        Rig r = trainedOneEpoch(data);
         INDArray imgs = data.batch(5, 0);
         Masking masking = Masking.random(16, 16, 0.75, new SplittableRandom(3));
         double loss = r.model().forward(imgs, masking);
         INDArray pred = r.model().prediction();
 
-        Rig fresh = rig(cfg, data, dir.resolve("other"));
+        Rig fresh = rig(config(1, 0), data, dir.resolve("other"));
         PretrainCheckpoint.Info info = PretrainCheckpoint.restore(dir.resolve(PretrainCheckpoint.FILE_NAME),
                 fresh.model(), fresh.optimizer());
         assertEquals(4, info.state().step());
@@ -112,10 +117,8 @@ class PretrainerTest {
     /** Checkpoints of format /1 kept the moments as two flat tensors; they still resume. */
     @Test
     void formatOneCheckpointWithFlatMomentsStillRestores() throws IOException {
-        PretrainConfig cfg = config(1, 0);
         SyntheticBatches data = new SyntheticBatches(4, 16, 16, 2);
-        Rig r = rig(cfg, data, dir);
-        r.trainer().run(TrainState.fresh());
+        Rig r = trainedOneEpoch(data);
         Path v2 = dir.resolve(PretrainCheckpoint.FILE_NAME);
         SafeTensors.Contents c = SafeTensors.read(v2, null);
         Map<String, INDArray> tensors = new LinkedHashMap<>();
@@ -131,7 +134,7 @@ class PretrainerTest {
         Path v1 = dir.resolve("v1.safetensors");
         SafeTensors.write(v1, tensors, meta);
 
-        Rig fresh = rig(cfg, data, dir.resolve("other"));
+        Rig fresh = rig(config(1, 0), data, dir.resolve("other"));
         PretrainCheckpoint.restore(v1, fresh.model(), fresh.optimizer());
         assertEquals(r.optimizer().firstMoment(), fresh.optimizer().firstMoment());
         assertEquals(r.optimizer().secondMoment(), fresh.optimizer().secondMoment());

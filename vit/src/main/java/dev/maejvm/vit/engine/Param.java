@@ -2,6 +2,7 @@ package dev.maejvm.vit.engine;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One named trainable parameter: a view into {@link ParamStore}'s flat value buffer and the
@@ -75,14 +76,25 @@ public final class Param {
         return grad;
     }
 
-    void bind(ParamStore store, long offset, INDArray value) {
-        this.store = store;
-        this.offset = offset;
-        this.value = value;
+    /**
+     * This parameter's part of a flat [P] buffer laid out as the store's (values, gradients, an
+     * optimiser's moments), in the parameter's shape: a view.
+     */
+    public INDArray sliceOf(INDArray flat) {
+        if (offset < 0) {
+            throw new IllegalStateException("parameter " + name + " used before its ParamStore was built");
+        }
+        return flat.get(NDArrayIndex.interval(offset, offset + length())).reshape('c', shape);
     }
 
-    void bindGrad(INDArray grad) {
-        this.grad = grad;
+    void bind(ParamStore store, long offset, INDArray values) {
+        this.store = store;
+        this.offset = offset;
+        this.value = sliceOf(values);
+    }
+
+    void bindGrad(INDArray grads) {
+        this.grad = sliceOf(grads);
     }
 
     @Override

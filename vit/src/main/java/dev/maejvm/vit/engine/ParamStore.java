@@ -9,7 +9,6 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * All trainable parameters of a model in one flat buffer, and all gradients in another, each
@@ -63,11 +62,10 @@ public final class ParamStore {
         long offset = 0;
         for (Param p : params.values()) {
             long n = p.length();
-            INDArray v = values.get(NDArrayIndex.interval(offset, offset + n)).reshape('c', p.shape());
-            p.bind(this, offset, v);
+            p.bind(this, offset, values);
             double[] init = new double[Math.toIntExact(n)];
             p.init().fill(init, p.shape(), rng);
-            v.assign(Nd4j.create(init, p.shape(), DataType.DOUBLE).castTo(dataType));
+            p.value().assign(Nd4j.create(init, p.shape(), DataType.DOUBLE).castTo(dataType));
             offset += n;
         }
         return this;
@@ -110,7 +108,7 @@ public final class ParamStore {
         if (grads == null) {
             grads = Nd4j.create(dataType, size());
             for (Param p : params.values()) {
-                p.bindGrad(grads.get(NDArrayIndex.interval(p.offset(), p.offset() + p.length())).reshape('c', p.shape()));
+                p.bindGrad(grads);
             }
         }
         return grads;
