@@ -52,12 +52,15 @@ public final class ModelBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.out.printf("machine: %d cores, %s, OMP_WAIT_POLICY=%s OPENBLAS_THREAD_TIMEOUT=%s (both runs)%n",
+        System.out.printf("machine: %d cores, %s, OMP_WAIT_POLICY=%s OPENBLAS_THREAD_TIMEOUT=%s OPENBLAS_CORETYPE=%s"
+                        + " (both runs)%n",
                 Runtime.getRuntime().availableProcessors(), cpuModel(),
                 System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"),
-                System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT", "(unset)"));
+                System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT", "(unset)"),
+                // unset: OpenBLAS chooses by CPU model, its slow generic kernels on models newer than itself
+                System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset: OpenBLAS's choice)"));
         double peak = GemmPeak.measure(1024, 5);
-        System.out.printf("gemm peak (float32 1024^3 into a preallocated result, best of 5): %.1f GFLOP/s%n%n", peak);
+        System.out.printf("gemm peak (float32 1024^3 into a preallocated result, best over 0.5 s): %.1f GFLOP/s%n%n", peak);
         List<StepBenchmark.Result> ours = new ArrayList<>();
         for (double ratio : new double[] {0.75, 0.0}) {
             StepBenchmark.Result r = StepBenchmark.run(preset, batch, ratio, warmup, steps);
@@ -142,13 +145,19 @@ public final class ModelBenchCommand implements Callable<Integer> {
                 impl, ratio * 100, ips, gflops, 100 * gflops / peak, median, best, rss);
     }
 
+    /** The CPU's name and model number (OpenBLAS chooses its kernels by the number). */
     private static String cpuModel() {
         try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            return cpuinfo(lines, "model name", "unknown CPU") + " (model " + cpuinfo(lines, "model", "?") + ")";
         } catch (IOException e) {
             return "unknown CPU";
         }
+    }
+
+    private static String cpuinfo(List<String> lines, String key, String otherwise) {
+        return lines.stream().filter(l -> l.startsWith(key) && l.substring(0, l.indexOf(':')).trim().equals(key))
+                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(otherwise);
     }
 
 }
