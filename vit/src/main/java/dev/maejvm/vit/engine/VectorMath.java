@@ -1,5 +1,8 @@
 package dev.maejvm.vit.engine;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
+
 /**
  * float32 erf and exp over Java arrays, written as plain counted loops of multiplies, adds,
  * divides and min/max so that HotSpot's C2 turns them into SIMD code (measured on the project's
@@ -16,23 +19,48 @@ public final class VectorMath {
     private static final float INV_SQRT2 = 0.70710678f;
     private static final float INV_SQRT_2PI = 0.39894228f;
 
+    /**
+     * Whether the JIT turns {@link Math#fma} into the CPU's fused multiply-add (HotSpot's
+     * {@code UseFMA}, on where the CPU has FMA3). Without it Math.fma is computed exactly in
+     * software, hundreds of times slower, so the polynomials then multiply and add separately.
+     */
+    private static final boolean FMA = fmaInstruction();
+
     private VectorMath() {}
+
+    private static boolean fmaInstruction() {
+        try {
+            HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return vm != null && "true".equals(vm.getVMOption("UseFMA").getValue());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * a * b + c, fused into one instruction where the CPU has FMA: the constant branch folds away
+     * and the loops stay vectorised. GELU's forward over [2048] floats on one core, AVX-512
+     * machine: 1.58 -> 1.17 ns a value (the same without FMA).
+     */
+    private static float mad(float a, float b, float c) {
+        return FMA ? Math.fma(a, b, c) : a * b + c;
+    }
 
     /** erf(a), the rational approximation of Eigen's {@code generic_fast_erf_float}; exact to 1.0 beyond |a| = 4. */
     static float erf(float a) {
         float x = Math.max(Math.min(a, 4f), -4f);
         float x2 = x * x;
-        float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
-        p = x2 * p + -2.10102402082508e-06f;
-        p = x2 * p + -5.69250639462346e-05f;
-        p = x2 * p + -7.34990630326855e-04f;
-        p = x2 * p + -2.95459980854025e-03f;
-        p = x2 * p + -1.60960333262415e-02f;
+        float p = mad(x2, -2.72614225801306e-10f, 2.77068142495902e-08f);
+        p = mad(x2, p, -2.10102402082508e-06f);
+        p = mad(x2, p, -5.69250639462346e-05f);
+        p = mad(x2, p, -7.34990630326855e-04f);
+        p = mad(x2, p, -2.95459980854025e-03f);
+        p = mad(x2, p, -1.60960333262415e-02f);
         p = x * p;
-        float q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
-        q = x2 * q + -1.68282697438203e-03f;
-        q = x2 * q + -7.37332916720468e-03f;
-        q = x2 * q + -1.42647390514189e-02f;
+        float q = mad(x2, -1.45660718464996e-05f, -2.13374055278905e-04f);
+        q = mad(x2, q, -1.68282697438203e-03f);
+        q = mad(x2, q, -7.37332916720468e-03f);
+        q = mad(x2, q, -1.42647390514189e-02f);
         return p / q;
     }
 
@@ -42,16 +70,16 @@ public final class VectorMath {
      * 0. Max relative error 3e-6 on [-16, 0]; max absolute error 1.2e-7 below -16.
      */
     static float expNonPositive(float t) {
-        float v = Math.max(t, -16f) * 0.0625f + 0.5f;
+        float v = mad(Math.max(t, -16f), 0.0625f, 0.5f);
         float p = 2.48015873e-5f;
-        p = p * v + 1.98412698e-4f;
-        p = p * v + 1.38888889e-3f;
-        p = p * v + 8.33333333e-3f;
-        p = p * v + 4.16666667e-2f;
-        p = p * v + 1.66666667e-1f;
-        p = p * v + 0.5f;
-        p = p * v + 1f;
-        p = p * v + 1f;
+        p = mad(p, v, 1.98412698e-4f);
+        p = mad(p, v, 1.38888889e-3f);
+        p = mad(p, v, 8.33333333e-3f);
+        p = mad(p, v, 4.16666667e-2f);
+        p = mad(p, v, 1.66666667e-1f);
+        p = mad(p, v, 0.5f);
+        p = mad(p, v, 1f);
+        p = mad(p, v, 1f);
         p *= 0.60653066f;
         p *= p;
         p *= p;
@@ -65,11 +93,11 @@ public final class VectorMath {
      */
     public static void gelu(float[] x, float[] y, float[] dydx, int n) {
         for (int j = 0; j < n; j++) {
-            y[j] = 0.5f + 0.5f * erf(x[j] * INV_SQRT2);                        // Phi(x)
+            y[j] = mad(0.5f, erf(x[j] * INV_SQRT2), 0.5f);                     // Phi(x)
         }
         for (int j = 0; j < n; j++) {
             float v = x[j];
-            dydx[j] = y[j] + v * INV_SQRT_2PI * expNonPositive(-0.5f * v * v); // Phi + x phi
+            dydx[j] = mad(v * INV_SQRT_2PI, expNonPositive(-0.5f * v * v), y[j]); // Phi + x phi
         }
         for (int j = 0; j < n; j++) {
             y[j] *= x[j];
