@@ -12,7 +12,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * encode the visible ones, reconstruct the pixels of the removed ones. Reads like the official
  * {@code models_mae.py}: {@link #patchify}, {@link #randomMasking}, {@link #forwardEncoder},
  * {@link #forwardDecoder}, {@link #forwardLoss}, composed by {@link #forward}; {@link #backward}
- * runs them in reverse and adds d loss / d parameter to the store's gradients.
+ * runs them in reverse ({@link #backwardLoss}, {@link #backwardDecoder}, {@link #backwardEncoder})
+ * and adds d loss / d parameter to the store's gradients.
  */
 public final class MaskedAutoencoder {
     private final MaeConfig config;
@@ -103,7 +104,27 @@ public final class MaskedAutoencoder {
 
     /** Adds d loss / d parameter (of the last forward) to the gradients. */
     public void backward() {
-        encoder.backward(decoder.backward(loss.backward()));
+        backwardEncoder(backwardDecoder(backwardLoss()));
+    }
+
+    /** @return d loss / d predictions [N*(1+L), p*p*C] of the last forward, owned by the loss */
+    public INDArray backwardLoss() {
+        return loss.backward();
+    }
+
+    /**
+     * Adds the decoder's parameter gradients.
+     *
+     * @param dPred [N*(1+L), p*p*C] from {@link #backwardLoss}
+     * @return d loss / d latent [N*(1+K), D], owned by the decoder
+     */
+    public INDArray backwardDecoder(INDArray dPred) {
+        return decoder.backward(dPred);
+    }
+
+    /** Adds the encoder's parameter gradients. @param dLatent [N*(1+K), D] from {@link #backwardDecoder} */
+    public void backwardEncoder(INDArray dLatent) {
+        encoder.backward(dLatent);
     }
 
     /** The last forward's prediction [N, L, p*p*C] (a copy). */

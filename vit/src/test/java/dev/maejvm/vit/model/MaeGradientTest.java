@@ -1,5 +1,6 @@
 package dev.maejvm.vit.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.maejvm.vit.engine.Param;
@@ -7,6 +8,7 @@ import dev.maejvm.vit.testing.Arrays64;
 import dev.maejvm.vit.testing.GradCheck;
 import java.util.Random;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,5 +37,25 @@ class MaeGradientTest {
                     p.name() + " has a non-finite gradient");
             GradCheck.check(p.name(), p.value(), g, () -> mae.forward(imgs, masking), 40, 17);
         }
+    }
+
+    /** The phases the step benchmark times one by one add up to {@link MaskedAutoencoder#backward}. */
+    @Test
+    void backwardByPhasesEqualsBackward() {
+        MaskedAutoencoder mae = MaskedAutoencoder.create(SMALL, DataType.DOUBLE, 3);
+        Random rng = new Random(12);
+        mae.params().values().addi(Arrays64.normal(rng, mae.params().size()).muli(0.1));
+        INDArray imgs = Arrays64.normal(rng, 3, 2, 12, 12);
+        Masking masking = mae.randomMasking(3, 0.5, new SplittableRandom(6));
+        mae.params().zeroGrads();
+        mae.forward(imgs, masking);
+        mae.backward();
+        double[] whole = mae.params().grads().data().asDouble();
+        mae.params().zeroGrads();
+        mae.forwardLoss(imgs, mae.forwardDecoder(mae.forwardEncoder(imgs, masking), masking), masking);
+        mae.backwardEncoder(mae.backwardDecoder(mae.backwardLoss()));
+        double[] phased = mae.params().grads().data().asDouble();
+        assertTrue(java.util.Arrays.stream(whole).anyMatch(g -> g != 0), "the gradients are not all zero");
+        assertArrayEquals(whole, phased, 0.0);
     }
 }

@@ -66,6 +66,11 @@ public final class ModelBenchCommand implements Callable<Integer> {
             StepBenchmark.Result r = StepBenchmark.run(preset, batch, ratio, warmup, steps);
             ours.add(r);
             print("mae-jvm", r.maskRatio(), r.imagesPerS(), r.gflopPerS(), peak, r.peakRssMib(), r.medianStepS(), r.bestStepS());
+            StepBenchmark.Phases ph = r.phases();
+            System.out.printf("  phases (median ms): encoder %.0f (fwd %.0f, bwd %.0f)  decoder %.0f (fwd %.0f, bwd %.0f)"
+                            + "  loss %.1f  AdamW %.1f  masking and zeroing %.1f%n",
+                    ph.encoder(), ph.encoderForward(), ph.encoderBackward(), ph.decoder(), ph.decoderForward(),
+                    ph.decoderBackward(), ph.loss(), ph.optimizer(), ph.masking());
         }
         System.out.printf("mae-jvm: 75 %% step is %.2fx faster than 0 %% (FLOP ratio %.2fx)%n",
                 ours.get(1).medianStepS() / ours.get(0).medianStepS(),
