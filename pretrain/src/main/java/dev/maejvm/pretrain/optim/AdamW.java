@@ -1,6 +1,7 @@
 package dev.maejvm.pretrain.optim;
 
 import dev.maejvm.vit.engine.FusedKernels;
+import dev.maejvm.vit.engine.KernelPool;
 import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.engine.ParamStore;
 import java.nio.FloatBuffer;
@@ -9,7 +10,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
 import org.nd4j.linalg.factory.Nd4j;
@@ -151,7 +151,7 @@ public final class AdamW {
         float decay = (float) (lr * config.weightDecay());
         float stepSize = (float) (lr / bc1);
         float invBc2 = (float) (1 / bc2);
-        IntStream.range(0, (n + CHUNK - 1) / CHUNK).parallel().forEach(c -> {
+        KernelPool.run((n + CHUNK - 1) / CHUNK, c -> {
             int start = c * CHUNK;
             int len = Math.min(CHUNK, n - start);
             float[][] a = CHUNK_ARRAYS.get();

@@ -1,7 +1,6 @@
 package dev.maejvm.vit.engine;
 
 import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -20,6 +19,7 @@ public final class FusedKernels {
     private static final boolean HOST = "CpuBackend".equals(Nd4j.getBackend().getClass().getSimpleName());
     private static final boolean DISABLED = Boolean.getBoolean("mae.portableKernels");
     private static final int MIN_ROWS_PER_TASK = 16;
+    private static final int PIECES_PER_THREAD = 4;
     /** Elements per piece of the element-wise kernels: three arrays of it stay in L1/L2. */
     private static final int CHUNK = 2048;
     /** Three CHUNK arrays per thread, reused (per-piece arrays made ~0.3 GB of garbage per step). */
@@ -76,13 +76,23 @@ public final class FusedKernels {
         return (int) a.offset();
     }
 
+    /**
+     * Rows [0, rows) in ranges of at least MIN_ROWS_PER_TASK rows, spread over the cores
+     * ({@link KernelPool}); up to PIECES_PER_THREAD ranges a thread, so that the caller takes a
+     * larger share when a helper starts late.
+     */
     static void forRows(int rows, RowRange body) {
-        int tasks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), rows / MIN_ROWS_PER_TASK));
+        int tasks = Math.max(1, Math.min(KernelPool.threads() * PIECES_PER_THREAD, rows / MIN_ROWS_PER_TASK));
         if (tasks == 1) {
             body.run(0, rows);
             return;
         }
-        IntStream.range(0, tasks).parallel().forEach(t -> body.run(rows * t / tasks, rows * (t + 1) / tasks));
+        KernelPool.run(tasks, t -> body.run((int) ((long) rows * t / tasks), (int) ((long) rows * (t + 1) / tasks)));
+    }
+
+    /** Partial sums for the row reductions: one per thread (each task adds up a range of rows). */
+    private static int reductionTasks(int rows) {
+        return Math.max(1, Math.min(KernelPool.threads(), rows / MIN_ROWS_PER_TASK));
     }
 
     @FunctionalInterface
@@ -138,10 +148,10 @@ public final class FusedKernels {
         int go = off(dy), ho = off(xhat), ro = off(rstd), xo = off(dx), wo = off(weight);
         float[] w = new float[d];
         wb.get(wo, w);
-        int tasks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), m / MIN_ROWS_PER_TASK));
+        int tasks = reductionTasks(m);
         float[][] dwPart = new float[tasks][d];
         float[][] dbPart = new float[tasks][d];
-        IntStream.range(0, tasks).parallel().forEach(t -> {
+        KernelPool.run(tasks, t -> {
             float[] dyr = new float[d];
             float[] hr = new float[d];
             float[] g = new float[d];
@@ -286,9 +296,9 @@ public final class FusedKernels {
         int k = (int) x.size(1);
         FloatBuffer xb = buf(x);
         int xo = off(x);
-        int tasks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), m / MIN_ROWS_PER_TASK));
+        int tasks = reductionTasks(m);
         float[][] parts = new float[tasks][k];
-        IntStream.range(0, tasks).parallel().forEach(t -> {
+        KernelPool.run(tasks, t -> {
             float[] row = new float[k];
             float[] sum = parts[t];
             for (int i = m * t / tasks; i < m * (t + 1) / tasks; i++) {
