@@ -1,5 +1,6 @@
 package dev.maejvm.vit.model;
 
+import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Init;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.Param;
@@ -48,13 +49,17 @@ public final class PatchEmbed {
                     + patchSize + ", got " + java.util.Arrays.toString(imgs.shape()));
         }
         long colDim = (long) inChans * patchSize * patchSize;
+        kept = Kernels.ensure(kept, imgs.dataType(), rows.length, colDim);
+        if (FusedKernels.applies(imgs, kept)) {
+            FusedKernels.gatherPatches(imgs, patchSize, false, rows, kept);   // the kept patches only
+            return proj.forward(kept);
+        }
         cols = Kernels.ensure(cols, imgs.dataType(), n * grid * grid, colDim);
         cols.reshape('c', n, grid, grid, inChans, patchSize, patchSize)
                 .assign(imgs.reshape('c', n, inChans, grid, patchSize, grid, patchSize).permute(0, 2, 4, 1, 3, 5));
         if (inOrder(rows, cols.size(0))) {
             return proj.forward(cols);                                   // nothing masked, in order
         }
-        kept = Kernels.ensure(kept, imgs.dataType(), rows.length, colDim);
         Nd4j.pullRows(cols, kept, 1, rows);
         return proj.forward(kept);
     }

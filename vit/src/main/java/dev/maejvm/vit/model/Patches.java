@@ -1,5 +1,6 @@
 package dev.maejvm.vit.model;
 
+import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -25,6 +26,10 @@ public final class Patches {
                     + " is not a multiple of the patch size " + p);
         }
         INDArray target = out != null ? out : Kernels.ensure(null, imgs.dataType(), n, h * w, (long) p * p * c);
+        if (FusedKernels.applies(imgs, target)) {
+            FusedKernels.gatherPatches(imgs, p, true, null, target.reshape('c', n * h * w, (long) p * p * c));
+            return target;
+        }
         target.reshape('c', n, h, w, p, p, c)
                 .assign(imgs.reshape('c', n, c, h, p, w, p).permute(0, 2, 4, 3, 5, 1));
         return target;

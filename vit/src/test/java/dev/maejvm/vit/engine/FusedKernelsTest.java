@@ -199,4 +199,31 @@ class FusedKernelsTest {
                 .amaxNumber().doubleValue();
         assertEquals(0, worst, 1e-5);
     }
+
+    /** Patches gathered in one pass equal the float64 (ND4J permute) path exactly: a copy, in both layouts. */
+    @Test
+    void patchesMatchThePortablePath() {
+        Random rng = new Random(8);
+        INDArray imgs64 = Arrays64.normal(rng, 3, 2, 12, 8);                 // not square: grid 3 x 2
+        INDArray imgs32 = imgs64.castTo(DataType.FLOAT);
+        INDArray want = dev.maejvm.vit.model.Patches.patchify(imgs64, 4, null).reshape(3 * 6, 32).castTo(DataType.FLOAT);
+        INDArray got = dev.maejvm.vit.model.Patches.patchify(imgs32, 4, null).reshape(3 * 6, 32);
+        assertEquals(0.0, Arrays64.maxAbsDiff(got, want), "patchify (p, q, c)");
+        int[] rows = {17, 0, 5, 6, 11};
+        INDArray cols = Nd4j.create(DataType.FLOAT, rows.length, 32);
+        FusedKernels.gatherPatches(imgs32, 4, false, rows, cols);
+        for (int i = 0; i < rows.length; i++) {
+            int sample = rows[i] / 6;
+            int y0 = rows[i] % 6 / 2 * 4;
+            int x0 = rows[i] % 6 % 2 * 4;
+            for (int c = 0; c < 2; c++) {
+                for (int py = 0; py < 4; py++) {
+                    for (int px = 0; px < 4; px++) {
+                        assertEquals(imgs32.getFloat(sample, c, y0 + py, x0 + px), cols.getFloat(i, (c * 4 + py) * 4 + px),
+                                "row " + i + " (patch " + rows[i] + ") c " + c + " at " + py + "," + px);
+                    }
+                }
+            }
+        }
+    }
 }
