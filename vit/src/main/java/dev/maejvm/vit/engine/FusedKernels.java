@@ -371,6 +371,14 @@ public final class FusedKernels {
             throw new IllegalArgumentException("patches: out " + java.util.Arrays.toString(out.shape()) + ", expected ["
                     + count + ", " + width + "]");
         }
+        long all = imgs.size(0) * l;
+        if (rows != null) {
+            for (int r : rows) {
+                if (r < 0 || r >= all) {
+                    throw new IllegalArgumentException("patch row " + r + " is outside the " + all + " patches");
+                }
+            }
+        }
         FloatBuffer ib = buf(imgs), ob = buf(out);
         int io = off(imgs), oo = off(out);
         forRows(count, (from, to) -> {

@@ -17,7 +17,7 @@ import java.util.function.IntConsumer;
  * <p>Helpers spin for {@link #SPIN_NANOS} after a job, then park: longer spinning would hold the
  * core that OpenBLAS's own thread needs for the gemm that usually follows. One job runs at a time;
  * a job started while another runs (from another thread, or from inside a task) runs in its
- * caller alone.
+ * caller alone, with the same rules: every task runs, and the first exception is thrown.
  */
 public final class KernelPool {
     /** How long a helper waits for the next job before parking. */
@@ -44,14 +44,14 @@ public final class KernelPool {
      * run in. An exception of a task is thrown here once all tasks have ended.
      */
     public static void run(int tasks, IntConsumer body) {
+        Job job = new Job(body, tasks, Thread.currentThread());
         if (tasks <= 1 || HELPERS.length == 0 || isHelper(Thread.currentThread()) || !BUSY.compareAndSet(false, true)) {
-            for (int t = 0; t < tasks; t++) {
-                body.accept(t);
-            }
+            job.work();                                      // every task here, in order
+            job.rethrow();
             return;
         }
-        Job job = new Job(++jobs, body, tasks, Thread.currentThread());
         try {
+            job.id = ++jobs;
             current = job;
             for (Thread h : HELPERS) {
                 LockSupport.unpark(h);
@@ -77,7 +77,9 @@ public final class KernelPool {
     private static Thread[] startHelpers(int count) {
         Thread[] helpers = new Thread[Math.max(0, count)];
         for (int i = 0; i < helpers.length; i++) {
-            helpers[i] = new Thread(KernelPool::helperLoop, "mae-kernel-" + (i + 1));
+            // no inherited thread-locals, and the pool's class loader rather than its first caller's
+            helpers[i] = new Thread(null, KernelPool::helperLoop, "mae-kernel-" + (i + 1), 0, false);
+            helpers[i].setContextClassLoader(KernelPool.class.getClassLoader());
             helpers[i].setDaemon(true);
             helpers[i].start();
         }
@@ -93,6 +95,7 @@ public final class KernelPool {
                 if (System.nanoTime() - idleSince < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
+                    job = null;                             // nothing of a finished job stays reachable
                     LockSupport.park(KernelPool.class);
                     idleSince = System.nanoTime();
                 }
@@ -104,7 +107,7 @@ public final class KernelPool {
 
     /** One call of {@link #run}: its tasks, who has taken which, and how many have ended. */
     private static final class Job {
-        private final long id;
+        private volatile long id;                            // set before the job is published
         private final IntConsumer body;
         private final int tasks;
         private final Thread caller;
@@ -113,8 +116,7 @@ public final class KernelPool {
         private volatile boolean callerParked;
         private volatile Throwable error;
 
-        Job(long id, IntConsumer body, int tasks, Thread caller) {
-            this.id = id;
+        Job(IntConsumer body, int tasks, Thread caller) {
             this.body = body;
             this.tasks = tasks;
             this.caller = caller;
@@ -125,14 +127,21 @@ public final class KernelPool {
                 try {
                     body.accept(t);
                 } catch (Throwable e) {
-                    if (error == null) {
-                        error = e;
-                    }
+                    fail(e);
                 } finally {
                     if (done.incrementAndGet() == tasks && callerParked) {
                         LockSupport.unpark(caller);
                     }
                 }
+            }
+        }
+
+        /** The first exception is thrown; later ones are added to it as suppressed. */
+        private synchronized void fail(Throwable e) {
+            if (error == null) {
+                error = e;
+            } else if (error != e) {
+                error.addSuppressed(e);
             }
         }
 
@@ -143,9 +152,14 @@ public final class KernelPool {
                 Thread.onSpinWait();
             }
             if (done.get() < tasks) {
+                boolean interrupted = Thread.interrupted();      // park would not wait while the flag is set
                 callerParked = true;
                 while (done.get() < tasks) {
                     LockSupport.park(this);
+                    interrupted |= Thread.interrupted();
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
             }
         }

@@ -32,7 +32,7 @@ public final class VectorMath {
         try {
             HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
             return vm != null && "true".equals(vm.getVMOption("UseFMA").getValue());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {           // no HotSpot, or no jdk.management
             return false;
         }
     }

@@ -49,8 +49,8 @@ public final class PatchEmbed {
                     + patchSize + ", got " + java.util.Arrays.toString(imgs.shape()));
         }
         long colDim = (long) inChans * patchSize * patchSize;
-        kept = Kernels.ensure(kept, imgs.dataType(), rows.length, colDim);
-        if (FusedKernels.applies(imgs, kept)) {
+        if (FusedKernels.applies(imgs)) {
+            kept = Kernels.ensure(kept, imgs.dataType(), rows.length, colDim);
             FusedKernels.gatherPatches(imgs, patchSize, false, rows, kept);   // the kept patches only
             return proj.forward(kept);
         }
@@ -60,6 +60,7 @@ public final class PatchEmbed {
         if (inOrder(rows, cols.size(0))) {
             return proj.forward(cols);                                   // nothing masked, in order
         }
+        kept = Kernels.ensure(kept, imgs.dataType(), rows.length, colDim);
         Nd4j.pullRows(cols, kept, 1, rows);
         return proj.forward(kept);
     }

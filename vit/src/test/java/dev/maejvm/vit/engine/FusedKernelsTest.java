@@ -209,6 +209,9 @@ class FusedKernelsTest {
         INDArray want = dev.maejvm.vit.model.Patches.patchify(imgs64, 4, null).reshape(3 * 6, 32).castTo(DataType.FLOAT);
         INDArray got = dev.maejvm.vit.model.Patches.patchify(imgs32, 4, null).reshape(3 * 6, 32);
         assertEquals(0.0, Arrays64.maxAbsDiff(got, want), "patchify (p, q, c)");
+        INDArray one = Nd4j.create(DataType.FLOAT, 1, 32);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FusedKernels.gatherPatches(imgs32, 4, false, new int[] {18}, one), "a row past the 18 patches");
         int[] rows = {17, 0, 5, 6, 11};
         INDArray cols = Nd4j.create(DataType.FLOAT, rows.length, 32);
         FusedKernels.gatherPatches(imgs32, 4, false, rows, cols);

@@ -48,6 +48,26 @@ class KernelPoolTest {
     }
 
     @Test
+    void aJobRunInItsCallerAloneAlsoRunsEveryTaskAndThrowsTheFirstException() {
+        AtomicIntegerArray inner = new AtomicIntegerArray(6);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelPool.run(2, outer -> {
+            if (outer == 0) {
+                KernelPool.run(6, t -> {                   // nested: runs in the task's thread
+                    inner.incrementAndGet(t);
+                    if (t == 1 || t == 4) {
+                        throw new IllegalArgumentException("inner " + t);
+                    }
+                });
+            }
+        }));
+        assertEquals("inner 1", e.getMessage());
+        assertEquals(1, e.getSuppressed().length, "the second failure is kept as suppressed");
+        for (int t = 0; t < 6; t++) {
+            assertEquals(1, inner.get(t), "inner task " + t);
+        }
+    }
+
+    @Test
     void aJobInsideATaskRunsInItsCaller() {
         AtomicIntegerArray inner = new AtomicIntegerArray(8 * 8);
         KernelPool.run(8, outer -> KernelPool.run(8, t -> inner.incrementAndGet(outer * 8 + t)));

@@ -161,7 +161,7 @@ public final class ModelBenchCommand implements Callable<Integer> {
     }
 
     private static String cpuinfo(List<String> lines, String key, String otherwise) {
-        return lines.stream().filter(l -> l.startsWith(key) && l.substring(0, l.indexOf(':')).trim().equals(key))
+        return lines.stream().filter(l -> l.indexOf(':') > 0 && l.substring(0, l.indexOf(':')).trim().equals(key))
                 .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(otherwise);
     }
 
