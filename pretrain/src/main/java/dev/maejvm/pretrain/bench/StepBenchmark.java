@@ -68,7 +68,7 @@ public final class StepBenchmark {
             mark[1] = System.nanoTime();
             INDArray latent = mae.forwardEncoder(imgs, masking);
             mark[2] = System.nanoTime();
-            INDArray pred = mae.forwardDecoder(latent, masking);
+            INDArray pred = mae.forwardDecoder(latent, masking, true);      // as the training loop
             mark[3] = System.nanoTime();
             mae.forwardLoss(imgs, pred, masking);
             INDArray dPred = mae.backwardLoss();

@@ -116,7 +116,7 @@ public final class Pretrainer {
                 }
                 int n = (int) imgs.size(0);
                 Masking masking = Masking.random(n, numPatches, cfg.maskRatio(), maskingRandom(cfg.seed(), iteration));
-                double loss = model.forward(imgs, masking);
+                double loss = model.forward(imgs, masking, true);          // predictions the loss reads only
                 if (!Double.isFinite(loss)) {
                     throw new NonFiniteLossException("Loss is " + loss + " at epoch " + epoch + ", iteration " + i
                             + " (step " + (state.step() + 1) + "); stopping training. The last good checkpoint is kept.");

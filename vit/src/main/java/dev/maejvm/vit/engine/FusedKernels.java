@@ -401,6 +401,31 @@ public final class FusedKernels {
         });
     }
 
+    /** dst[rows[i]] = src[i] and every other row of dst 0 (src: [rows, K], dst: [M, K]). */
+    public static void scatterRows(INDArray src, int[] rows, INDArray dst) {
+        int k = (int) dst.size(1);
+        int m = (int) dst.size(0);
+        int[] from = new int[m];                               // source row of each destination row, -1: none
+        java.util.Arrays.fill(from, -1);
+        for (int i = 0; i < rows.length; i++) {
+            from[rows[i]] = i;
+        }
+        FloatBuffer sb = buf(src), db = buf(dst);
+        int so = off(src), dO = off(dst);
+        forRows(m, (first, end) -> {
+            float[] line = new float[k];
+            float[] zeros = new float[k];
+            for (int r = first; r < end; r++) {
+                if (from[r] < 0) {
+                    db.put(dO + r * k, zeros);
+                } else {
+                    sb.get(so + from[r] * k, line);
+                    db.put(dO + r * k, line);
+                }
+            }
+        });
+    }
+
     /**
      * y[i, j] = row[j] (y: [M, K], row: [K]): a bias laid down before a gemm that adds to it
      * (OpenBLAS zeroes the output in a pass of its own when told to overwrite it).

@@ -75,4 +75,21 @@ public final class Kernels {
     public static void addColumnSums(INDArray ones, INDArray x, INDArray sumInto) {
         matmul(ones, x, sumInto, false, false, 1.0, 1.0);
     }
+
+    /** dst[i] = src[rows[i]] (src: [M, K], dst: [rows, K]). */
+    public static void gatherRows(INDArray src, int[] rows, INDArray dst) {
+        Nd4j.pullRows(src, dst, 1, rows);
+    }
+
+    /** dst[rows[i]] = src[i] and every other row of dst 0 (src: [rows, K], dst: [M, K]). */
+    public static void scatterRows(INDArray src, int[] rows, INDArray dst) {
+        if (FusedKernels.applies(src, dst)) {
+            FusedKernels.scatterRows(src, rows, dst);
+            return;
+        }
+        dst.assign(0);
+        for (int i = 0; i < rows.length; i++) {
+            dst.putRow(rows[i], src.getRow(i));
+        }
+    }
 }

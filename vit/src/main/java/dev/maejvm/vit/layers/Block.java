@@ -19,6 +19,7 @@ public final class Block {
     private final String role;
     private INDArray x1;
     private INDArray out;
+    private int[] outRows;    // the rows the last forward produced (null: all)
 
     /**
      * @param name e.g. {@code blocks.3} or {@code decoder_blocks.0}
@@ -41,24 +42,48 @@ public final class Block {
      * @return [N*T, D], valid until the next forward of a block of this role
      */
     public INDArray forward(INDArray x, int n, int t) {
+        return forward(x, n, t, null);
+    }
+
+    /**
+     * As {@link #forward(INDArray, int, int)}, but the output only for the given rows: every row
+     * still attends and is attended to, and the MLP half runs on those rows alone (MAE's last
+     * decoder block, whose visible-patch outputs the loss never reads).
+     *
+     * @param rows rows of x to output, in this order, or null for all
+     * @return [rows, D] (or [N*T, D]), valid until the next forward of a block of this role
+     */
+    public INDArray forward(INDArray x, int n, int t, int[] rows) {
         long m = x.size(0);
+        outRows = rows;
         x1 = scratch.get(role + ".x1", x.dataType(), m, dim);
-        out = scratch.get(role + ".out", x.dataType(), m, dim);
         add(x, attn.forward(norm1.forward(x), n, t), x1);
-        add(x1, mlp.forward(norm2.forward(x1)), out);
+        INDArray h = x1;
+        if (rows != null) {
+            h = scratch.get(role + ".x1rows", x.dataType(), rows.length, dim);
+            Kernels.gatherRows(x1, rows, h);
+        }
+        out = scratch.get(role + ".out", x.dataType(), h.size(0), dim);
+        add(h, mlp.forward(norm2.forward(h)), out);
         return out;
     }
 
     /**
-     * @param dOut [N*T, D]
+     * @param dOut [N*T, D], or [rows, D] after a forward for some rows
      * @return dx [N*T, D], owned by this block
      */
     public INDArray backward(INDArray dOut) {
-        long m = dOut.size(0);
+        long m = x1.size(0);
         // shared with every block: the caller's dOut (the next block's dx) is dead once dx1 is formed
         INDArray dx1 = scratch.get(role + ".dx1", dOut.dataType(), m, dim);
         INDArray dx = scratch.get(role + ".dx", dOut.dataType(), m, dim);
-        add(dOut, norm2.backward(mlp.backward(dOut)), dx1);
+        if (outRows == null) {
+            add(dOut, norm2.backward(mlp.backward(dOut)), dx1);
+        } else {
+            INDArray dRows = scratch.get(role + ".dx1rows", dOut.dataType(), outRows.length, dim);
+            add(dOut, norm2.backward(mlp.backward(dOut)), dRows);
+            Kernels.scatterRows(dRows, outRows, dx1);             // rows not output get no gradient here
+        }
         add(dx1, norm1.backward(attn.backward(dx1)), dx);
         return dx;
     }

@@ -31,6 +31,9 @@ public final class MaeDecoder {
     private INDArray keepCol;             // [N*(1+L)]: 1 for cls and kept tokens
     private INDArray maskCol;             // [N*(1+L), 1]: 1 for mask tokens
     private INDArray dEmbedded;           // [N*(1+K), Dd]
+    private int[] lossRows;               // rows of [N*(1+L)] whose prediction was formed (null: all)
+    private INDArray predFull;            // [N*(1+L), p*p*C]
+    private INDArray dPredRows;           // [lossRows, p*p*C]
 
     public MaeDecoder(ParamStore store, MaeConfig cfg) {
         this.cfg = cfg;
@@ -59,6 +62,17 @@ public final class MaeDecoder {
      * @return predictions [N*(1+L), p*p*C] (row 0 of each sample is the cls slot), owned by the decoder
      */
     public INDArray forward(INDArray latent, Masking masking) {
+        return forward(latent, masking, false);
+    }
+
+    /**
+     * @param lossPatchesOnly true: predict only the patches the loss reads (the removed ones; all
+     *     of them at mask ratio 0). The last block's MLP half, the norm and the prediction then run
+     *     on those rows only, and the other rows of the result are 0. The loss and every gradient
+     *     are the same: the visible patches' predictions never reach the loss.
+     * @return predictions [N*(1+L), p*p*C] (row 0 of each sample is the cls slot), owned by the decoder
+     */
+    public INDArray forward(INDArray latent, Masking masking, boolean lossPatchesOnly) {
         DataType dt = latent.dataType();
         int l = masking.numPatches();
         int keep = masking.lenKeep();
@@ -91,11 +105,34 @@ public final class MaeDecoder {
         Kernels.mulColumn(full, keepCol, full);
         Kernels.matmul(maskCol, maskToken.value().reshape(1, dd), full, false, false, 1.0, 1.0); // + mask tokens
         full.reshape('c', n, (long) seq * dd).addiRowVector(decoderPosEmbed.reshape(1, (long) seq * dd));
+        lossRows = lossPatchesOnly ? lossRows(masking) : null;
         INDArray x = full;
-        for (Block b : decoderBlocks) {
-            x = b.forward(x, n, seq);
+        for (int i = 0; i < decoderBlocks.length; i++) {
+            x = decoderBlocks[i].forward(x, n, seq, i == decoderBlocks.length - 1 ? lossRows : null);
         }
-        return decoderPred.forward(decoderNorm.forward(x));
+        INDArray pred = decoderPred.forward(decoderNorm.forward(x));
+        if (lossRows == null) {
+            return pred;
+        }
+        predFull = Kernels.ensure(predFull, dt, (long) n * seq, pred.size(1));
+        Kernels.scatterRows(pred, lossRows, predFull);
+        return predFull;
+    }
+
+    /** The rows of the removed patches in the [N*(1+L)] layout, or of every patch when none is removed. */
+    private int[] lossRows(Masking masking) {
+        int l = masking.numPatches();
+        boolean anyRemoved = masking.lenKeep() < l;
+        int[] rows = new int[n * (anyRemoved ? l - masking.lenKeep() : l)];
+        int r = 0;
+        for (int s = 0; s < n; s++) {
+            for (int p = 0; p < l; p++) {
+                if (!anyRemoved || !masking.isKept(s, p)) {
+                    rows[r++] = s * seq + 1 + p;
+                }
+            }
+        }
+        return rows;
     }
 
     /**
@@ -104,6 +141,11 @@ public final class MaeDecoder {
      */
     public INDArray backward(INDArray dPred) {
         int dd = cfg.decoderEmbedDim();
+        if (lossRows != null) {
+            dPredRows = Kernels.ensure(dPredRows, dPred.dataType(), lossRows.length, dPred.size(1));
+            Kernels.gatherRows(dPred, lossRows, dPredRows);
+            dPred = dPredRows;
+        }
         INDArray dx = decoderNorm.backward(decoderPred.backward(dPred, true));
         for (int i = decoderBlocks.length - 1; i >= 0; i--) {
             dx = decoderBlocks[i].backward(dx);

@@ -83,6 +83,14 @@ public final class MaskedAutoencoder {
         return decoder.forward(latent, masking);
     }
 
+    /**
+     * @param lossPatchesOnly predict only the patches the loss reads ({@link MaeDecoder#forward(INDArray, Masking, boolean)})
+     * @return predictions [N*(1+L), p*p*C] including the cls rows
+     */
+    public INDArray forwardDecoder(INDArray latent, Masking masking, boolean lossPatchesOnly) {
+        return decoder.forward(latent, masking, lossPatchesOnly);
+    }
+
     public double forwardLoss(INDArray imgs, INDArray predFull, Masking masking) {
         return loss.forward(imgs, predFull, masking);
     }
@@ -94,11 +102,21 @@ public final class MaskedAutoencoder {
      * @return the loss over removed patches
      */
     public double forward(INDArray imgs, Masking masking) {
+        return forward(imgs, masking, false);
+    }
+
+    /**
+     * One forward pass for training when {@code lossPatchesOnly}: the decoder forms only the
+     * predictions the loss reads (the removed patches'), so {@link #prediction} then holds 0 for
+     * the visible ones. The loss and, after {@link #backward}, every gradient are those of
+     * {@link #forward(INDArray, Masking)}.
+     */
+    public double forward(INDArray imgs, Masking masking, boolean lossPatchesOnly) {
         if (imgs.dataType() != params.dataType()) {
             throw new IllegalArgumentException("images are " + imgs.dataType() + " but the model is " + params.dataType());
         }
         INDArray latent = forwardEncoder(imgs, masking);
-        INDArray pred = forwardDecoder(latent, masking);
+        INDArray pred = forwardDecoder(latent, masking, lossPatchesOnly);
         return forwardLoss(imgs, pred, masking);
     }
 
