@@ -86,12 +86,11 @@ public final class StepBenchmark {
                 }
             }
         }
-        double[] sorted = times.clone();
-        Arrays.sort(sorted);
         double median = median(times);
+        double best = Arrays.stream(times).min().orElseThrow();
         double imagesPerS = batch / median;
         double gflops = FlopCount.trainPerImage(cfg, maskRatio) * imagesPerS / 1e9;
-        return new Result(presetName, batch, maskRatio, steps, median, sorted[0], imagesPerS, gflops,
+        return new Result(presetName, batch, maskRatio, steps, median, best, imagesPerS, gflops,
                 PeakMemory.peakRssMib(), Phases.medians(phaseMs));
     }
 

@@ -76,11 +76,6 @@ public final class Kernels {
         matmul(ones, x, sumInto, false, false, 1.0, 1.0);
     }
 
-    /** dst[i] = src[rows[i]] (src: [M, K], dst: [rows, K]). */
-    public static void gatherRows(INDArray src, int[] rows, INDArray dst) {
-        Nd4j.pullRows(src, dst, 1, rows);
-    }
-
     /** dst[rows[i]] = src[i] and every other row of dst 0 (src: [rows, K], dst: [M, K]). */
     public static void scatterRows(INDArray src, int[] rows, INDArray dst) {
         if (FusedKernels.applies(src, dst)) {

@@ -4,6 +4,7 @@ import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.ParamStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * timm's pre-norm transformer block: x = x + attn(norm1(x)); x = x + mlp(norm2(x)).
@@ -61,7 +62,7 @@ public final class Block {
         INDArray h = x1;
         if (rows != null) {
             h = scratch.get(role + ".x1rows", x.dataType(), rows.length, dim);
-            Kernels.gatherRows(x1, rows, h);
+            Nd4j.pullRows(x1, h, 1, rows);
         }
         out = scratch.get(role + ".out", x.dataType(), h.size(0), dim);
         add(h, mlp.forward(norm2.forward(h)), out);

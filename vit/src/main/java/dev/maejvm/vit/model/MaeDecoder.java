@@ -143,7 +143,7 @@ public final class MaeDecoder {
         int dd = cfg.decoderEmbedDim();
         if (lossRows != null) {
             dPredRows = Kernels.ensure(dPredRows, dPred.dataType(), lossRows.length, dPred.size(1));
-            Kernels.gatherRows(dPred, lossRows, dPredRows);
+            Nd4j.pullRows(dPred, dPredRows, 1, lossRows);
             dPred = dPredRows;
         }
         INDArray dx = decoderNorm.backward(decoderPred.backward(dPred, true));
