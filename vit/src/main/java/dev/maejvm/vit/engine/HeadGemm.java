@@ -12,10 +12,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * one cblas call per head, samples split over the cores: 47 and 101 (measured in one run).
  *
  * <p>{@link #applies} is false where OpenBLAS is absent ({@link Sgemm}). Samples are split over
- * the cores, so sgemm is called from several threads at once. Products under 65536 x 4
- * multiply-adds (the tiny preset's) run single-threaded in the caller; larger ones (vit-b16's
- * 2.5 M) use OpenBLAS's own threads, whose pthreads build serialises concurrent callers. Both are
- * checked against ND4J's mmul in {@code HeadGemmTest}.
+ * the cores, so sgemm is called from several threads at once, each call on one thread
+ * ({@link Sgemm} switches OpenBLAS's own threads off; with {@code -Dmae.openblasThreads=true},
+ * products over 65536 x 4 multiply-adds, such as vit-b16's 2.5 M, use them, and OpenBLAS's
+ * pthreads build serialises concurrent callers). Checked against ND4J's mmul in
+ * {@code HeadGemmTest}.
  */
 public final class HeadGemm {
     private HeadGemm() {}

@@ -13,6 +13,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * shapes is 14 % of the gemm time (425 -> 367 ms a step, measured in one run); it also ran
  * [1664,192]x[192,128] at 40 GFLOP/s where OpenBLAS itself runs it at 190.
  *
+ * <p>A product of at least {@link #MIN_SPLIT_MACS} multiply-adds is split over the cores by
+ * {@link KernelPool}: c's rows (or its columns, where it has more) in one piece per thread, each
+ * a single-threaded OpenBLAS call; OpenBLAS's own threads are switched off for the process. Its
+ * threads sleep after each product (they must: they would hold the core the Java kernels between
+ * products need) and took long to wake, while the pool's helper is usually still spinning from
+ * the kernel before; its own split also ran the weight gradients' shapes slowly (dW [128, 128]
+ * over 6400 rows: 1.57 ms on two OpenBLAS threads, 1.28 ms as two single-threaded halves). The
+ * tiny preset's step went 0.648 -> 0.613 s at 75 % masking and 1.63 -> 1.55 s at 0 % (2 cores,
+ * one run each). {@code -Dmae.openblasThreads=true} keeps OpenBLAS's threading instead.
+ *
  * <p>OpenBLAS is looked up by reflection, so this module compiles against any ND4J backend;
  * {@link #applies} is false where it is absent, and callers then use ND4J's ops.
  */
@@ -21,6 +31,11 @@ public final class Sgemm {
     private static final int NO_TRANS = 111;
     private static final int TRANS = 112;
     private static final MethodHandle SGEMM = find();
+    /** Products smaller than this (in multiply-adds) run in the caller: a hand-off would cost more. */
+    static final long MIN_SPLIT_MACS = 1L << 18;
+    /** Whether products are split over the cores here; if so, OpenBLAS has been set to one thread. */
+    private static final boolean SPLIT = SGEMM != null && KernelPool.threads() > 1
+            && !Boolean.getBoolean("mae.openblasThreads") && singleThreadedOpenBlas();
 
     private Sgemm() {}
 
@@ -43,8 +58,35 @@ public final class Sgemm {
             throw new IllegalArgumentException("matmul shapes: op(a) " + m + "x" + k + ", op(b) " + kb + "x" + n
                     + ", c " + java.util.Arrays.toString(c.shape()));
         }
-        gemm(transA, transB, (int) m, (int) n, (int) k, (float) alpha,
-                at(a, 0), (int) a.size(1), at(b, 0), (int) b.size(1), (float) beta, at(c, 0), (int) c.size(1));
+        int lda = (int) a.size(1);
+        int ldb = (int) b.size(1);
+        int ldc = (int) c.size(1);
+        if (!splits(m, n, k)) {
+            gemm(transA, transB, (int) m, (int) n, (int) k, (float) alpha, at(a, 0), lda, at(b, 0), ldb, (float) beta,
+                    at(c, 0), ldc);
+            return;
+        }
+        int parts = KernelPool.threads();
+        if (m >= n) {                                   // rows of c: rows of op(a)
+            KernelPool.run(parts, t -> {
+                long r0 = m * t / parts;
+                long r1 = m * (t + 1) / parts;
+                gemm(transA, transB, (int) (r1 - r0), (int) n, (int) k, (float) alpha,
+                        at(a, transA ? r0 : r0 * lda), lda, at(b, 0), ldb, (float) beta, at(c, r0 * ldc), ldc);
+            });
+        } else {                                        // columns of c: columns of op(b)
+            KernelPool.run(parts, t -> {
+                long c0 = n * t / parts;
+                long c1 = n * (t + 1) / parts;
+                gemm(transA, transB, (int) m, (int) (c1 - c0), (int) k, (float) alpha,
+                        at(a, 0), lda, at(b, transB ? c0 * ldb : c0), ldb, (float) beta, at(c, c0), ldc);
+            });
+        }
+    }
+
+    /** Whether {@link #matmul} splits a product of these dimensions over the cores. */
+    static boolean splits(long m, long n, long k) {
+        return SPLIT && m * n * k >= MIN_SPLIT_MACS;
     }
 
     /**
@@ -65,6 +107,17 @@ public final class Sgemm {
                     a, lda, b, ldb, beta, c, ldc);
         } catch (Throwable e) {
             throw new IllegalStateException("cblas_sgemm failed", e);
+        }
+    }
+
+    /** Sets OpenBLAS (JavaCPP's presets, by reflection) to one thread; false where that fails. */
+    private static boolean singleThreadedOpenBlas() {
+        try {
+            Class.forName("org.bytedeco.openblas.presets.openblas_nolapack")
+                    .getMethod("blas_set_num_threads", int.class).invoke(null, 1);
+            return true;
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.maejvm.vit.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,6 +40,37 @@ class SgemmTest {
                 Kernels.matmul(a, b, c, ta, tb, 0.5, 2.0);
                 double diff = Arrays64.maxAbsDiff(c, expected);
                 assertTrue(diff < TOL, "transA " + ta + " transB " + tb + ": max |diff| " + diff);
+            }
+        }
+    }
+
+    /**
+     * Products big enough to be split over the cores: by c's rows (m >= n) and by its columns
+     * (m < n), every transpose, on views, against float64.
+     */
+    @Test
+    void productsSplitOverTheCoresMatchFloat64() {
+        Random rng = new Random(5);
+        int k = 61;
+        for (int[] mn : new int[][] {{97, 53}, {53, 97}}) {
+            int m = mn[0];
+            int n = mn[1];
+            assertTrue((long) m * n * k >= Sgemm.MIN_SPLIT_MACS);
+            assertEquals(KernelPool.threads() > 1 && !Boolean.getBoolean("mae.openblasThreads"),
+                    Sgemm.splits(m, n, k), "split over the cores exactly when there are several");
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    INDArray a = ta ? view(rng, 5, k, m) : view(rng, 5, m, k);
+                    INDArray b = tb ? view(rng, 3, n, k) : view(rng, 3, k, n);
+                    INDArray c = view(rng, 7, m, n);
+                    INDArray a64 = a.castTo(DataType.DOUBLE);
+                    INDArray b64 = b.castTo(DataType.DOUBLE);
+                    INDArray expected = (ta ? a64.transpose() : a64).mmul(tb ? b64.transpose() : b64).muli(0.5)
+                            .addi(c.castTo(DataType.DOUBLE).muli(2.0));
+                    Kernels.matmul(a, b, c, ta, tb, 0.5, 2.0);
+                    double diff = Arrays64.maxAbsDiff(c, expected);
+                    assertTrue(diff < 2 * TOL, m + "x" + n + " transA " + ta + " transB " + tb + ": max |diff| " + diff);
+                }
             }
         }
     }
