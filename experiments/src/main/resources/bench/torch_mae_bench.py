@@ -7,7 +7,7 @@ that has torch (Debian: /usr/bin/python3 with python3-torch). The model is the o
 vit/src/test/python/mae_reference.py (facebookresearch/mae models_mae.py over timm 0.3.2 layers),
 inlined; vit/src/test/python/check_bench_model.py checks that the two agree.
 
-    /usr/bin/python3 torch_mae_bench.py --steps 10 --warmup 3 [--threads 2] [--mask-ratio 0.75 --mask-ratio 0]
+    /usr/bin/python3 torch_mae_bench.py --steps 10 --warmup 25 [--threads 2] [--mask-ratio 0.75 --mask-ratio 0]
 """
 import os
 
@@ -171,7 +171,7 @@ def peak_rss_mb():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=10, help="timed steps per mask ratio (default 10)")
-    ap.add_argument("--warmup", type=int, default=3, help="untimed steps first (default 3)")
+    ap.add_argument("--warmup", type=int, default=25, help="untimed steps first (default 25, as ./mae bench)")
     ap.add_argument("--batch", type=int, default=128, help="images per step (default 128)")
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads (default: all cores)")
     ap.add_argument("--mask-ratio", type=float, action="append", help="repeatable (default 0.75 and 0.0)")

@@ -11,14 +11,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * matmul ran these at 14 GFLOP/s ([384,13,64]x[384,64,13]) and 42 ([512,50,32]x[512,32,50]);
  * one cblas call per head, samples split over the cores: 47 and 101 (measured in one run).
  *
- * <p>{@link #applies} is false where OpenBLAS is absent ({@link Sgemm}). Samples are split over
- * the cores, so sgemm is called from several threads at once, each call on one thread
+ * <p>{@link #applies} is false where OpenBLAS is absent ({@link Sgemm}). The (sample, head) pairs
+ * are split over the cores, so sgemm is called from several threads at once, each call on one thread
  * ({@link Sgemm} switches OpenBLAS's own threads off; with {@code -Dmae.openblasThreads=true},
  * products over 65536 x 4 multiply-adds, such as vit-b16's 2.5 M, use them, and OpenBLAS's
  * pthreads build serialises concurrent callers). Checked against ND4J's mmul in
  * {@code HeadGemmTest}.
  */
 public final class HeadGemm {
+    /** Pieces of the (sample, head) pairs per thread: the caller takes more when a helper starts late. */
+    private static final int PIECES_PER_THREAD = 4;
+
     private HeadGemm() {}
 
     /**
@@ -38,20 +41,22 @@ public final class HeadGemm {
      */
     public static void gemm(int n, int heads, boolean transA, boolean transB, int m, int p, int k, double alpha,
                             Operand a, Operand b, Operand c) {
-        FusedKernels.forRows(n, (from, to) -> {
+        int pairs = n * heads;
+        int tasks = Math.max(1, Math.min(KernelPool.threads() * PIECES_PER_THREAD, pairs));
+        KernelPool.run(tasks, task -> {
             FloatPointer ta = Sgemm.at(a.array(), a.base());
             FloatPointer tb = Sgemm.at(b.array(), b.base());
             FloatPointer tc = Sgemm.at(c.array(), c.base());
             long ao = ta.position();
             long bo = tb.position();
             long co = tc.position();
-            for (int s = from; s < to; s++) {
-                for (int h = 0; h < heads; h++) {
-                    ta.position(ao + s * a.perSample() + h * a.perHead());
-                    tb.position(bo + s * b.perSample() + h * b.perHead());
-                    tc.position(co + s * c.perSample() + h * c.perHead());
-                    Sgemm.gemm(transA, transB, m, p, k, (float) alpha, ta, a.ld(), tb, b.ld(), 0f, tc, c.ld());
-                }
+            for (int i = (int) ((long) pairs * task / tasks); i < (long) pairs * (task + 1) / tasks; i++) {
+                int s = i / heads;
+                int h = i % heads;
+                ta.position(ao + s * a.perSample() + h * a.perHead());
+                tb.position(bo + s * b.perSample() + h * b.perHead());
+                tc.position(co + s * c.perSample() + h * c.perHead());
+                Sgemm.gemm(transA, transB, m, p, k, (float) alpha, ta, a.ld(), tb, b.ld(), 0f, tc, c.ld());
             }
         });
     }

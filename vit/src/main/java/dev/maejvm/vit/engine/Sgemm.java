@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * float32 matrix products straight through the OpenBLAS that ND4J's CPU backend bundles
@@ -15,7 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>A product of at least {@link #MIN_SPLIT_MACS} multiply-adds is split over the cores by
  * {@link KernelPool}: c's rows (or its columns, where it has more) in one piece per thread, each
- * a single-threaded OpenBLAS call; OpenBLAS's own threads are switched off for the process. Its
+ * a single-threaded OpenBLAS call; OpenBLAS's own threads are switched off for the process at
+ * the first such product (ND4J's own products, float64 ones included, then run on one core). Its
  * threads sleep after each product (they must: they would hold the core the Java kernels between
  * products need) and took long to wake, while the pool's helper is usually still spinning from
  * the kernel before; its own split also ran the weight gradients' shapes slowly (dW [128, 128]
@@ -33,9 +35,12 @@ public final class Sgemm {
     private static final MethodHandle SGEMM = find();
     /** Products smaller than this (in multiply-adds) run in the caller: a hand-off would cost more. */
     static final long MIN_SPLIT_MACS = 1L << 18;
-    /** Whether products are split over the cores here; if so, OpenBLAS has been set to one thread. */
-    private static final boolean SPLIT = SGEMM != null && KernelPool.threads() > 1
-            && !Boolean.getBoolean("mae.openblasThreads") && singleThreadedOpenBlas();
+    /**
+     * Whether products are split over the cores here; decided at the first product big enough,
+     * when ND4J has started (its start-up sets OpenBLAS's thread count) and OpenBLAS has been set
+     * to one thread. Null until then.
+     */
+    private static volatile Boolean split;
 
     private Sgemm() {}
 
@@ -86,7 +91,21 @@ public final class Sgemm {
 
     /** Whether {@link #matmul} splits a product of these dimensions over the cores. */
     static boolean splits(long m, long n, long k) {
-        return SPLIT && m * n * k >= MIN_SPLIT_MACS;
+        return m * n * k >= MIN_SPLIT_MACS && splitting();
+    }
+
+    private static boolean splitting() {
+        Boolean s = split;
+        if (s == null) {
+            synchronized (Sgemm.class) {
+                if (split == null) {
+                    split = SGEMM != null && KernelPool.threads() > 1 && !Boolean.getBoolean("mae.openblasThreads")
+                            && singleThreadedOpenBlas();
+                }
+                s = split;
+            }
+        }
+        return s;
     }
 
     /**
@@ -110,13 +129,17 @@ public final class Sgemm {
         }
     }
 
-    /** Sets OpenBLAS (JavaCPP's presets, by reflection) to one thread; false where that fails. */
+    /**
+     * Sets OpenBLAS to one thread for the process (JavaCPP's presets, by reflection) once ND4J
+     * has started, and checks that it took; false where it did not.
+     */
     private static boolean singleThreadedOpenBlas() {
         try {
-            Class.forName("org.bytedeco.openblas.presets.openblas_nolapack")
-                    .getMethod("blas_set_num_threads", int.class).invoke(null, 1);
-            return true;
-        } catch (ReflectiveOperationException | LinkageError e) {
+            Nd4j.getExecutioner();                       // ND4J's start-up sets OpenBLAS's threads itself
+            Class<?> presets = Class.forName("org.bytedeco.openblas.presets.openblas_nolapack");
+            presets.getMethod("blas_set_num_threads", int.class).invoke(null, 1);
+            return ((Integer) presets.getMethod("blas_get_num_threads").invoke(null)) == 1;
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             return false;
         }
     }

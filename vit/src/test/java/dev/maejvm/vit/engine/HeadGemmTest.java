@@ -17,13 +17,15 @@ class HeadGemmTest {
 
     @Test
     void stridedProductsPerHeadMatchMmul() {
-        check(33, 2, 5, 3);   // 33 samples: split over the cores unevenly
+        check(33, 2, 5, 3);   // 66 (sample, head) pairs: split over the cores unevenly
     }
 
     /**
      * vit-b16's heads ([197,64] x [64,197] and back): 2.5 M multiply-adds a product, over
-     * OpenBLAS's single-thread limit (65536 x 4), so two Java threads each call a threaded sgemm
-     * at once, which OpenBLAS's pthreads build must keep apart.
+     * OpenBLAS's single-thread limit (65536 x 4); 6 samples x 12 heads in pieces that cut across
+     * samples. The Java threads call sgemm at once: single-threaded calls once {@link Sgemm} has
+     * switched OpenBLAS's threads off, threaded ones (which OpenBLAS's pthreads build must keep
+     * apart) before that or with -Dmae.openblasThreads=true.
      */
     @Test
     void concurrentThreadedProductsAtVitB16ShapesMatchMmul() {
