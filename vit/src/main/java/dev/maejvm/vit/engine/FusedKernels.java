@@ -76,18 +76,23 @@ public final class FusedKernels {
         return (int) a.offset();
     }
 
+    /** Rows [0, rows) in ranges of at least MIN_ROWS_PER_TASK rows, spread over the cores ({@link #forRanges}). */
+    static void forRows(int rows, RowRange body) {
+        forRanges(rows, MIN_ROWS_PER_TASK, body);
+    }
+
     /**
-     * Rows [0, rows) in ranges of at least MIN_ROWS_PER_TASK rows, spread over the cores
+     * Items [0, count) in ranges of at least minPerTask items, spread over the cores
      * ({@link KernelPool}); up to PIECES_PER_THREAD ranges a thread, so that the caller takes a
      * larger share when a helper starts late.
      */
-    static void forRows(int rows, RowRange body) {
-        int tasks = Math.max(1, Math.min(KernelPool.threads() * PIECES_PER_THREAD, rows / MIN_ROWS_PER_TASK));
+    static void forRanges(int count, int minPerTask, RowRange body) {
+        int tasks = Math.max(1, Math.min(KernelPool.threads() * PIECES_PER_THREAD, count / minPerTask));
         if (tasks == 1) {
-            body.run(0, rows);
+            body.run(0, count);
             return;
         }
-        KernelPool.run(tasks, t -> body.run((int) ((long) rows * t / tasks), (int) ((long) rows * (t + 1) / tasks)));
+        KernelPool.run(tasks, t -> body.run((int) ((long) count * t / tasks), (int) ((long) count * (t + 1) / tasks)));
     }
 
     /** Partial sums for the row reductions: one per thread (each task adds up a range of rows). */

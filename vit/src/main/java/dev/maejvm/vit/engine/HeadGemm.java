@@ -19,9 +19,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code HeadGemmTest}.
  */
 public final class HeadGemm {
-    /** Pieces of the (sample, head) pairs per thread: the caller takes more when a helper starts late. */
-    private static final int PIECES_PER_THREAD = 4;
-
     private HeadGemm() {}
 
     /**
@@ -41,16 +38,14 @@ public final class HeadGemm {
      */
     public static void gemm(int n, int heads, boolean transA, boolean transB, int m, int p, int k, double alpha,
                             Operand a, Operand b, Operand c) {
-        int pairs = n * heads;
-        int tasks = Math.max(1, Math.min(KernelPool.threads() * PIECES_PER_THREAD, pairs));
-        KernelPool.run(tasks, task -> {
+        FusedKernels.forRanges(n * heads, 1, (from, to) -> {                   // (sample, head) pairs
             FloatPointer ta = Sgemm.at(a.array(), a.base());
             FloatPointer tb = Sgemm.at(b.array(), b.base());
             FloatPointer tc = Sgemm.at(c.array(), c.base());
             long ao = ta.position();
             long bo = tb.position();
             long co = tc.position();
-            for (int i = (int) ((long) pairs * task / tasks); i < (long) pairs * (task + 1) / tasks; i++) {
+            for (int i = from; i < to; i++) {
                 int s = i / heads;
                 int h = i % heads;
                 ta.position(ao + s * a.perSample() + h * a.perHead());

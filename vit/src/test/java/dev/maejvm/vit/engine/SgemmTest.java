@@ -24,24 +24,7 @@ class SgemmTest {
     @Test
     void everyTransposeMatchesFloat64() {
         Random rng = new Random(3);
-        int m = 23;
-        int k = 37;
-        int n = 11;
-        for (boolean ta : new boolean[] {false, true}) {
-            for (boolean tb : new boolean[] {false, true}) {
-                INDArray a = ta ? view(rng, 5, k, m) : view(rng, 5, m, k);
-                INDArray b = tb ? view(rng, 3, n, k) : view(rng, 3, k, n);
-                INDArray c = view(rng, 7, m, n);
-                assertTrue(Sgemm.applies(a, b, c), "float32 host views take the OpenBLAS path");
-                INDArray a64 = a.castTo(DataType.DOUBLE);
-                INDArray b64 = b.castTo(DataType.DOUBLE);
-                INDArray expected = (ta ? a64.transpose() : a64).mmul(tb ? b64.transpose() : b64).muli(0.5)
-                        .addi(c.castTo(DataType.DOUBLE).muli(2.0));
-                Kernels.matmul(a, b, c, ta, tb, 0.5, 2.0);
-                double diff = Arrays64.maxAbsDiff(c, expected);
-                assertTrue(diff < TOL, "transA " + ta + " transB " + tb + ": max |diff| " + diff);
-            }
-        }
+        checkEveryTranspose(rng, 23, 37, 11, TOL);
     }
 
     /**
@@ -58,19 +41,25 @@ class SgemmTest {
             assertTrue((long) m * n * k >= Sgemm.MIN_SPLIT_MACS);
             assertEquals(KernelPool.threads() > 1 && !Boolean.getBoolean("mae.openblasThreads"),
                     Sgemm.splits(m, n, k), "split over the cores exactly when there are several");
-            for (boolean ta : new boolean[] {false, true}) {
-                for (boolean tb : new boolean[] {false, true}) {
-                    INDArray a = ta ? view(rng, 5, k, m) : view(rng, 5, m, k);
-                    INDArray b = tb ? view(rng, 3, n, k) : view(rng, 3, k, n);
-                    INDArray c = view(rng, 7, m, n);
-                    INDArray a64 = a.castTo(DataType.DOUBLE);
-                    INDArray b64 = b.castTo(DataType.DOUBLE);
-                    INDArray expected = (ta ? a64.transpose() : a64).mmul(tb ? b64.transpose() : b64).muli(0.5)
-                            .addi(c.castTo(DataType.DOUBLE).muli(2.0));
-                    Kernels.matmul(a, b, c, ta, tb, 0.5, 2.0);
-                    double diff = Arrays64.maxAbsDiff(c, expected);
-                    assertTrue(diff < 2 * TOL, m + "x" + n + " transA " + ta + " transB " + tb + ": max |diff| " + diff);
-                }
+            checkEveryTranspose(rng, m, k, n, 2 * TOL);
+        }
+    }
+
+    /** c = 0.5 op(a) op(b) + 2 c through Kernels.matmul on float32 views, against float64, for every transpose. */
+    private static void checkEveryTranspose(Random rng, int m, int k, int n, double tol) {
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                INDArray a = ta ? view(rng, 5, k, m) : view(rng, 5, m, k);
+                INDArray b = tb ? view(rng, 3, n, k) : view(rng, 3, k, n);
+                INDArray c = view(rng, 7, m, n);
+                assertTrue(Sgemm.applies(a, b, c), "float32 host views take the OpenBLAS path");
+                INDArray a64 = a.castTo(DataType.DOUBLE);
+                INDArray b64 = b.castTo(DataType.DOUBLE);
+                INDArray expected = (ta ? a64.transpose() : a64).mmul(tb ? b64.transpose() : b64).muli(0.5)
+                        .addi(c.castTo(DataType.DOUBLE).muli(2.0));
+                Kernels.matmul(a, b, c, ta, tb, 0.5, 2.0);
+                double diff = Arrays64.maxAbsDiff(c, expected);
+                assertTrue(diff < tol, m + "x" + n + " transA " + ta + " transB " + tb + ": max |diff| " + diff);
             }
         }
     }
