@@ -45,6 +45,8 @@ public final class DataLoader implements AutoCloseable {
     private final int rank;
     private final int worldSize;
     private final ExecutorService workers;
+    /** The pool's threads: its termination comes just before they end, so close() also waits for them. */
+    private final List<Thread> workerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<String> skipped = Collections.synchronizedList(new ArrayList<>());
 
     private DataLoader(Builder b) {
@@ -62,6 +64,7 @@ public final class DataLoader implements AutoCloseable {
         this.workers = Executors.newFixedThreadPool(b.workers, r -> {
             Thread t = new Thread(r, "mae-data-" + n.getAndIncrement());
             t.setDaemon(true);
+            workerThreads.add(t);
             return t;
         });
     }
@@ -252,12 +255,18 @@ public final class DataLoader implements AutoCloseable {
     @Override
     public void close() {
         workers.shutdownNow();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
         try {
-            if (!workers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                throw new IllegalStateException("data loader threads did not stop within 10 s");
+            workers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            for (Thread t : workerThreads) {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return;
+        }
+        if (workerThreads.stream().anyMatch(Thread::isAlive)) {
+            throw new IllegalStateException("data loader threads did not stop within 10 s");
         }
     }
 
