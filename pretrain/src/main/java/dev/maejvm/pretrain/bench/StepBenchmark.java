@@ -66,9 +66,10 @@ public final class StepBenchmark {
             Masking masking = mae.randomMasking(batch, maskRatio, rng);
             mae.params().zeroGrads();
             mark[1] = System.nanoTime();
-            INDArray latent = mae.forwardEncoder(imgs, masking);
+            dev.maejvm.vit.engine.Ctx ctx = dev.maejvm.vit.engine.Ctx.train(0, i);
+            INDArray latent = mae.forwardEncoder(imgs, masking, ctx);
             mark[2] = System.nanoTime();
-            INDArray pred = mae.forwardDecoder(latent, masking, true);      // as the training loop
+            INDArray pred = mae.forwardDecoder(latent, masking, true, ctx);      // as the training loop
             mark[3] = System.nanoTime();
             mae.forwardLoss(imgs, pred, masking);
             INDArray dPred = mae.backwardLoss();

@@ -84,7 +84,7 @@ public final class PretrainCheckpoint {
         Map<String, INDArray> state = optimizer.state();
         boolean flat = FORMAT_V1.equals(header.metadata().get("format"));       // format /1: two flat tensors
         checkOptimizerState(file, header, flat, state, model.params().size());
-        StateDict.load(file, MODEL, model.params(), model.buffers(), true);
+        StateDict.load(file, MODEL, model.params(), true);
         SafeTensors.stream(file, model.params().dataType(), t -> t.name().startsWith(OPTIMIZER), (t, v) -> {
             String key = t.name().substring(OPTIMIZER.length());
             if (!flat) {
@@ -134,7 +134,7 @@ public final class PretrainCheckpoint {
         Info info = info(file);
         PretrainConfig cfg = PretrainConfig.fromFlat(info.config());
         MaskedAutoencoder model = MaskedAutoencoder.create(cfg.model(), DataType.FLOAT, 0);
-        StateDict.load(file, MODEL, model.params(), model.buffers(), true);     // the optimiser state is not read
+        StateDict.load(file, MODEL, model.params(), true);     // the optimiser state is not read
         return new Loaded(model, cfg, info);
     }
 

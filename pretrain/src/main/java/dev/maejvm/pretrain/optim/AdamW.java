@@ -47,9 +47,10 @@ public final class AdamW {
         List<Long> starts = new ArrayList<>();
         List<Boolean> decays = new ArrayList<>();
         for (Param p : store.params()) {
-            if (p.length() > 0 && (decays.isEmpty() || decays.get(decays.size() - 1) != p.weightDecay())) {
+            boolean decays1 = p.rank() > 1 && !p.name().endsWith(".bias");     // add_weight_decay's rule
+            if (p.length() > 0 && (decays.isEmpty() || decays.get(decays.size() - 1) != decays1)) {
                 starts.add(p.offset());
-                decays.add(p.weightDecay());
+                decays.add(decays1);
             }
         }
         starts.add(store.size());

@@ -23,7 +23,7 @@ public record Reconstruction(INDArray imgs, INDArray prediction, INDArray pixels
                              boolean denormalised) {
 
     public static Reconstruction of(MaskedAutoencoder model, INDArray imgs, Masking masking) {
-        double loss = model.forward(imgs, masking);
+        double loss = model.forward(imgs, masking, false, dev.maejvm.vit.engine.Ctx.eval());   // an evaluation pass: no backward follows
         INDArray pred = model.prediction();                                     // [N, L, P]
         INDArray pix = pred;
         boolean normPix = model.config().normPixLoss();

@@ -46,7 +46,7 @@ public final class Kernels {
      */
     public static void mulColumn(INDArray x, INDArray col, INDArray z) {
         if (FusedKernels.applies(x, col, z)) {
-            FusedKernels.mulColumn(x, col, z);
+            RowKernels.mulColumn(x, col, z);
         } else {
             Nd4j.exec(new BroadcastMulOp(x, col, z, 0));
         }
@@ -55,7 +55,7 @@ public final class Kernels {
     /** z[i, j] = x[i, j] - col[i]. */
     public static void subColumn(INDArray x, INDArray col, INDArray z) {
         if (FusedKernels.applies(x, col, z)) {
-            FusedKernels.subColumn(x, col, z);
+            RowKernels.subColumn(x, col, z);
         } else {
             Nd4j.exec(new BroadcastSubOp(x, col, z, 0));
         }
@@ -79,7 +79,7 @@ public final class Kernels {
     /** dst[rows[i]] = src[i] and every other row of dst 0 (src: [rows, K], dst: [M, K]). */
     public static void scatterRows(INDArray src, int[] rows, INDArray dst) {
         if (FusedKernels.applies(src, dst)) {
-            FusedKernels.scatterRows(src, rows, dst);
+            RowKernels.scatterRows(src, rows, dst);
             return;
         }
         dst.assign(0);

@@ -5,25 +5,27 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * One named trainable parameter: a view into {@link ParamStore}'s flat value buffer and the
- * matching view into its flat gradient buffer. The value view exists once the store is built,
- * the gradient view once the gradient buffer is first asked for.
+ * One named parameter: a view into {@link ParamStore}'s flat value buffer and, when it trains,
+ * a view into the store's flat gradient buffer. How an optimiser treats it (weight decay, lr
+ * scale) is not the parameter's business: parameter groups decide that by name and shape. Whether
+ * it trains is set on the store before the gradient buffer exists; a frozen parameter has no
+ * gradient view, and the layers skip its gradient.
  */
 public final class Param {
     private final String name;
     private final long[] shape;
     private final Init init;
-    private final boolean weightDecay;
+    private boolean trainable = true;
     private long offset = -1;
+    private long gradOffset = -1;
     private INDArray value;
     private volatile INDArray grad;
     private ParamStore store;
 
-    Param(String name, long[] shape, Init init, boolean weightDecay) {
+    Param(String name, long[] shape, Init init) {
         this.name = name;
         this.shape = shape.clone();
         this.init = init;
-        this.weightDecay = weightDecay;
     }
 
     /** timm / official-MAE state-dict name, e.g. {@code blocks.3.attn.qkv.weight}. */
@@ -35,6 +37,11 @@ public final class Param {
         return shape.clone();
     }
 
+    /** Number of dimensions (the parameter-group rules exempt 1-D tensors from weight decay). */
+    public int rank() {
+        return shape.length;
+    }
+
     public long length() {
         return Arrays.stream(shape).reduce(1, (a, b) -> a * b);
     }
@@ -43,18 +50,19 @@ public final class Param {
         return init;
     }
 
-    /**
-     * Whether AdamW decays it. Official MAE pretraining's rule (timm 0.3.2 {@code add_weight_decay}
-     * with no skip list): every tensor of rank >= 2 not named {@code *.bias}, so the weights and the
-     * cls and mask tokens, not biases or norms. The fixed positional embeddings are not parameters.
-     */
-    public boolean weightDecay() {
-        return weightDecay;
+    /** Whether it trains: it then has a gradient and the optimiser updates it. */
+    public boolean trainable() {
+        return trainable;
     }
 
-    /** Offset of this parameter in the flat buffers. */
+    /** Offset of this parameter in the flat value buffer. */
     public long offset() {
         return offset;
+    }
+
+    /** Offset of this parameter in the flat gradient buffer (and in an optimiser's moments), or -1 when frozen. */
+    public long gradOffset() {
+        return gradOffset;
     }
 
     /** The value, a view into the flat parameter buffer (writes go to the store). */
@@ -65,10 +73,16 @@ public final class Param {
         return value;
     }
 
-    /** The gradient, a view into the flat gradient buffer (allocated on first use); backward passes add to it. */
+    /**
+     * The gradient, a view into the flat gradient buffer (allocated on first use); backward passes
+     * add to it. A frozen parameter has none: asking is a bug in the layer that asks.
+     */
     public INDArray grad() {
         if (store == null) {
             throw new IllegalStateException("parameter " + name + " used before its ParamStore was built");
+        }
+        if (!trainable) {
+            throw new IllegalStateException("parameter " + name + " is frozen: it has no gradient");
         }
         if (grad == null) {
             store.grads();                                  // allocates the buffer and binds every view
@@ -76,15 +90,27 @@ public final class Param {
         return grad;
     }
 
-    /**
-     * This parameter's part of a flat [P] buffer laid out as the store's (values, gradients, an
-     * optimiser's moments), in the parameter's shape: a view.
-     */
+    /** This parameter's part of a flat [P] buffer laid out as the store's values, in its shape: a view. */
     public INDArray sliceOf(INDArray flat) {
         if (offset < 0) {
             throw new IllegalStateException("parameter " + name + " used before its ParamStore was built");
         }
-        return flat.get(NDArrayIndex.interval(offset, offset + length())).reshape('c', shape);
+        return slice(flat, offset);
+    }
+
+    /**
+     * This parameter's part of a flat [G] buffer laid out as the store's gradients (an optimiser's
+     * moments), in its shape: a view.
+     */
+    public INDArray gradSliceOf(INDArray flat) {
+        if (gradOffset < 0) {
+            throw new IllegalStateException("parameter " + name + " is frozen or its gradients are not laid out yet");
+        }
+        return slice(flat, gradOffset);
+    }
+
+    private INDArray slice(INDArray flat, long start) {
+        return flat.get(NDArrayIndex.interval(start, start + length())).reshape('c', shape);
     }
 
     void bind(ParamStore store, long offset, INDArray values) {
@@ -93,12 +119,20 @@ public final class Param {
         this.value = sliceOf(values);
     }
 
+    void setTrainable(boolean trainable) {
+        this.trainable = trainable;
+    }
+
+    void layOutGrad(long gradOffset) {
+        this.gradOffset = gradOffset;
+    }
+
     void bindGrad(INDArray grads) {
-        this.grad = sliceOf(grads);
+        this.grad = gradSliceOf(grads);
     }
 
     @Override
     public String toString() {
-        return name + Arrays.toString(shape);
+        return name + Arrays.toString(shape) + (trainable ? "" : " (frozen)");
     }
 }

@@ -6,24 +6,31 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Predicate;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * All trainable parameters of a model in one flat buffer, and all gradients in another, each
- * parameter a named view into both (DESIGN.md). The optimiser updates the flat buffers in a few
- * vector operations; checkpoints and weight files read and write the named views.
+ * A model's state: all parameters in one flat value buffer, the gradients of the trainable ones
+ * in another, each parameter a named view into both (docs/ENGINE.md), and named non-trainable
+ * buffers (fixed sin-cos tables, running statistics) that go into state dicts and checkpoints
+ * beside the parameters. The optimiser updates the flat buffers in one pass; checkpoints and
+ * weight files read and write the named views.
  *
- * <p>Two phases: layers {@link #register} their parameters while the model is constructed, then
- * {@link #build} allocates the buffers, binds the views and initialises them.
+ * <p>Phases: layers {@link #register} their parameters (and {@link #registerBuffer} their
+ * buffers) while the model is constructed; {@link #build} allocates the values, binds the views
+ * and initialises them; {@link #setTrainable} may then freeze some; the first {@link #grads}
+ * allocates the gradients of the trainable ones, after which the split is fixed.
  */
 public final class ParamStore {
     private final DataType dataType;
     private final Map<String, Param> params = new LinkedHashMap<>();
+    private final Map<String, INDArray> buffers = new LinkedHashMap<>();
+    private final java.util.Set<String> formulas = new java.util.HashSet<>();
     private INDArray values;
     private INDArray grads;
-    private final ScratchPool scratch = new ScratchPool();
+    private long gradSize;
 
     public ParamStore(DataType dataType) {
         if (!dataType.isFPType()) {
@@ -36,25 +43,46 @@ public final class ParamStore {
         return dataType;
     }
 
-    /** The model's shared backward buffers (one model, one pool). */
-    public ScratchPool scratch() {
-        return scratch;
-    }
-
     /** Declares a parameter; its views exist after {@link #build}. */
-    public Param register(String name, long[] shape, Init init, boolean weightDecay) {
+    public Param register(String name, long[] shape, Init init) {
         if (values != null) {
             throw new IllegalStateException("ParamStore already built; cannot register " + name);
         }
-        if (params.containsKey(name)) {
-            throw new IllegalArgumentException("duplicate parameter name " + name);
-        }
-        Param p = new Param(name, shape, init, weightDecay);
+        checkNewName(name);
+        Param p = new Param(name, shape, init);
         params.put(name, p);
         return p;
     }
 
-    /** Allocates the flat buffers, binds every parameter's views and initialises the values. */
+    /**
+     * Declares a named non-trainable tensor, kept by reference, saved with the parameters, never
+     * updated by an optimiser.
+     *
+     * @param formula true for a table that is a formula of the config (the fixed sin-cos
+     *     positions): a weight file's copy is checked against it, not loaded; false for state
+     *     that is loaded (running statistics)
+     */
+    public INDArray registerBuffer(String name, INDArray buffer, boolean formula) {
+        checkNewName(name);
+        buffers.put(name, buffer);
+        if (formula) {
+            formulas.add(name);
+        }
+        return buffer;
+    }
+
+    /** Whether the buffer of this name is a formula ({@link #registerBuffer}). */
+    public boolean isFormula(String name) {
+        return formulas.contains(name);
+    }
+
+    private void checkNewName(String name) {
+        if (params.containsKey(name) || buffers.containsKey(name)) {
+            throw new IllegalArgumentException("duplicate parameter or buffer name " + name);
+        }
+    }
+
+    /** Allocates the flat value buffer, binds every parameter's view and initialises the values. */
     public ParamStore build(long seed) {
         long total = params.values().stream().mapToLong(Param::length).sum();
         values = Nd4j.create(dataType, total);
@@ -68,7 +96,31 @@ public final class ParamStore {
             p.value().assign(Nd4j.create(init, p.shape(), DataType.DOUBLE).castTo(dataType));
             offset += n;
         }
+        layOutGrads();
         return this;
+    }
+
+    /**
+     * Sets which parameters train (the others are frozen: no gradient, no update). Only before
+     * the gradient buffer exists, i.e. before the first backward or optimiser.
+     */
+    public synchronized void setTrainable(Predicate<Param> trainable) {
+        checkBuilt();
+        if (grads != null) {
+            throw new IllegalStateException("the gradient buffer exists already: set what trains before the first backward"
+                    + " or optimiser");
+        }
+        params.values().forEach(p -> p.setTrainable(trainable.test(p)));
+        layOutGrads();
+    }
+
+    private void layOutGrads() {
+        long g = 0;
+        for (Param p : params.values()) {
+            p.layOutGrad(p.trainable() ? g : -1);
+            g += p.trainable() ? p.length() : 0;
+        }
+        gradSize = g;
     }
 
     public Param get(String name) {
@@ -88,9 +140,24 @@ public final class ParamStore {
         return Collections.unmodifiableList(new ArrayList<>(params.values()));
     }
 
-    /** Number of trainable scalars. */
+    /** The trainable parameters, in the order of the gradient buffer. */
+    public List<Param> trainableParams() {
+        return params.values().stream().filter(Param::trainable).toList();
+    }
+
+    /** The named non-trainable buffers, in registration order (live arrays). */
+    public Map<String, INDArray> buffers() {
+        return Collections.unmodifiableMap(buffers);
+    }
+
+    /** Number of parameter scalars, trainable or not. */
     public long size() {
         return params.values().stream().mapToLong(Param::length).sum();
+    }
+
+    /** Number of trainable scalars: the length of the gradient buffer. */
+    public long gradSize() {
+        return gradSize;
     }
 
     /** The flat parameter buffer [P]. */
@@ -100,15 +167,17 @@ public final class ParamStore {
     }
 
     /**
-     * The flat gradient buffer [P], allocated on first use: a model that only runs forward
-     * (export, reconstruction, a frozen encoder) never holds it.
+     * The flat gradient buffer [G] of the trainable parameters, allocated on first use: a model
+     * that only runs forward (export, reconstruction, a frozen encoder) never holds it.
      */
     public synchronized INDArray grads() {
         checkBuilt();
         if (grads == null) {
-            grads = Nd4j.create(dataType, size());
+            grads = Nd4j.create(dataType, gradSize);
             for (Param p : params.values()) {
-                p.bindGrad(grads);
+                if (p.trainable()) {
+                    p.bindGrad(grads);
+                }
             }
         }
         return grads;

@@ -1,10 +1,13 @@
 package dev.maejvm.vit.layers;
 
 import dev.maejvm.vit.engine.FusedKernels;
+import dev.maejvm.vit.engine.SoftmaxKernels;
 import dev.maejvm.vit.engine.HeadGemm;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.ParamStore;
-import dev.maejvm.vit.engine.ScratchPool;
+import dev.maejvm.vit.engine.Scratch;
+import dev.maejvm.vit.engine.ActivationGuard;
+import dev.maejvm.vit.engine.Ctx;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
@@ -23,8 +26,8 @@ public final class Attention {
     private final long dim;
     private final long headDim;
     private final double scale;
-    private final ScratchPool pool;
-    private final String role;
+    private final Scratch pool;
+    private final ActivationGuard guard;
     private int n;
     private int t;
     private boolean host;     // the last forward ran on host memory through HeadGemm
@@ -34,7 +37,7 @@ public final class Attention {
     private INDArray k;
     private INDArray v;
     private INDArray attn;    // [N*H, T, T], softmax probabilities
-    private INDArray ctx;     // [N*H, T, hd], shared: backward does not need it
+    private INDArray context; // [N*H, T, hd], shared: backward does not need it
     private INDArray merged;  // [N*T, D]
     private INDArray dHeads;  // [3, N*H, T, hd]: dq, dk, dv; dq doubles as dCtx scratch
     private INDArray dq;
@@ -45,28 +48,35 @@ public final class Attention {
     private INDArray rowSums; // [N*H, T]
     private INDArray dqkv;    // [N*T, 3D]
 
+    /** An attention with buffers of its own. */
     public Attention(ParamStore store, String name, long dim, int numHeads) {
+        this(store, name, dim, numHeads, Scratch.own(name));
+    }
+
+    /** @param scratch the scope of its buffers; qkv and proj take the child scopes of those names */
+    public Attention(ParamStore store, String name, long dim, int numHeads, Scratch scratch) {
         if (dim % numHeads != 0) {
             throw new IllegalArgumentException(name + ": dim " + dim + " is not divisible by numHeads " + numHeads);
         }
-        this.qkv = new Linear(store, name + ".qkv", dim, 3 * dim);
-        this.proj = new Linear(store, name + ".proj", dim, dim, true);
+        this.qkv = new Linear(store, name + ".qkv", dim, 3 * dim, scratch.child("qkv"), false);
+        this.proj = new Linear(store, name + ".proj", dim, dim, scratch.child("proj"), true);
         this.numHeads = numHeads;
         this.dim = dim;
         this.headDim = dim / numHeads;
         this.scale = 1 / Math.sqrt(headDim);
-        this.pool = store.scratch();
-        this.role = ScratchPool.role(name);
+        this.pool = scratch;
+        this.guard = new ActivationGuard(name);
     }
 
     /**
      * @param x [N*T, D], rows ordered (sample, token)
-     * @return [N*T, D], shared with the attentions of the same role: consume it before the next one runs
+     * @return [N*T, D], in the scratch scope (proj's): consume it before the next one runs
      */
-    public INDArray forward(INDArray x, int n, int t) {
+    public INDArray forward(INDArray x, int n, int t, Ctx ctx) {
+        guard.forward(ctx);
         this.n = n;
         this.t = t;
-        qkvOut = qkv.forward(x);                                                       // [N*T, 3D], kept
+        qkvOut = qkv.forward(x, ctx);                                                       // [N*T, 3D], kept
         allocate(x.dataType());
         // the softmax reaches the [N*H, T, T] scores through NIO: at a large batch they outgrow
         // its reach while the token arrays do not
@@ -76,16 +86,16 @@ public final class Attention {
         }
         if (host) {
             HeadGemm.gemm(n, numHeads, false, true, t, t, (int) headDim, scale, q(), k(), scores(attn)); // S = q k^T
-            FusedKernels.softmaxRows(attn);
+            SoftmaxKernels.softmaxRows(attn);
             HeadGemm.gemm(n, numHeads, false, false, t, (int) headDim, t, 1.0, scores(attn), v(), tokens(merged, 0));
         } else {
             toHeads(qkvOut, heads, 3);                                                 // [3, N*H, T, hd]
             Kernels.matmul(q, k, attn, false, true, scale, 0.0);                      // [N*H, T, T]
             Nd4j.exec(new SoftMax(attn, attn, 2));
-            Kernels.matmul(attn, v, ctx, false, false, 1.0, 0.0);                     // [N*H, T, hd]
-            toTokens(ctx, merged, 1);                                                  // [N*T, D]
+            Kernels.matmul(attn, v, context, false, false, 1.0, 0.0);                     // [N*H, T, hd]
+            toTokens(context, merged, 1);                                                  // [N*T, D]
         }
-        return proj.forward(merged);
+        return proj.forward(merged, ctx);
     }
 
     /**
@@ -93,6 +103,7 @@ public final class Attention {
      * @return dx [N*T, D], owned by this layer
      */
     public INDArray backward(INDArray dy) {
+        guard.backward();
         INDArray dMerged = proj.backward(dy, true);                                    // [N*T, D]
         if (host) {
             if (!HeadGemm.applies(dMerged)) {
@@ -103,7 +114,7 @@ public final class Attention {
             HeadGemm.Operand dCtx = tokens(dMerged, 0);
             HeadGemm.gemm(n, numHeads, false, true, t, t, hd, 1.0, dCtx, v(), scores(dAttn));     // dP = dCtx v^T
             HeadGemm.gemm(n, numHeads, true, false, t, hd, t, 1.0, scores(attn), dCtx, qkvColumns(dqkv, 2)); // dV
-            FusedKernels.softmaxBackward(attn, dAttn);                                 // dS
+            SoftmaxKernels.softmaxBackward(attn, dAttn);                                 // dS
             HeadGemm.gemm(n, numHeads, false, false, t, hd, t, scale, scores(dAttn), k(), qkvColumns(dqkv, 0)); // dQ
             HeadGemm.gemm(n, numHeads, true, false, t, hd, t, scale, scores(dAttn), q(), qkvColumns(dqkv, 1));  // dK
             return qkv.backward(dqkv, true);
@@ -169,9 +180,9 @@ public final class Attention {
     private void allocate(DataType dt) {
         long bh = (long) n * numHeads;
         attn = Kernels.ensure(attn, dt, bh, t, t);
-        dAttn = pool.get(role + ".dAttn", dt, bh, t, t);
+        dAttn = pool.get("dAttn", dt, bh, t, t);
         merged = Kernels.ensure(merged, dt, (long) n * t, dim);
-        dqkv = pool.get(role + ".dqkv", dt, (long) n * t, 3 * dim);
+        dqkv = pool.get("dqkv", dt, (long) n * t, 3 * dim);
     }
 
     /** The per-head copies and scratch of the ND4J-op path. */
@@ -184,10 +195,10 @@ public final class Attention {
             k = heads.get(NDArrayIndex.point(1));
             v = heads.get(NDArrayIndex.point(2));
         }
-        scratch = pool.get(role + ".scratch", dt, bh, t, t);
-        rowSums = pool.get(role + ".rowSums", dt, bh, t);
-        ctx = pool.get(role + ".ctx", dt, bh, t, headDim);                // merged at once
-        INDArray newDHeads = pool.get(role + ".dHeads", dt, 3, bh, t, headDim);
+        scratch = pool.get("scratch", dt, bh, t, t);
+        rowSums = pool.get("rowSums", dt, bh, t);
+        context = pool.get("ctx", dt, bh, t, headDim);                // merged at once
+        INDArray newDHeads = pool.get("dHeads", dt, 3, bh, t, headDim);
         if (newDHeads != dHeads) {
             dHeads = newDHeads;
             dq = dHeads.get(NDArrayIndex.point(0));

@@ -1,98 +1,125 @@
 package dev.maejvm.vit.layers;
 
+import dev.maejvm.vit.engine.Ctx;
+import dev.maejvm.vit.engine.ElementwiseKernels;
 import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.ParamStore;
+import dev.maejvm.vit.engine.Scratch;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * timm's pre-norm transformer block: x = x + attn(norm1(x)); x = x + mlp(norm2(x)).
- * (Residual learning: each branch adds to the identity path.)
+ * timm's pre-norm transformer block: x = x + drop_path(attn(norm1(x))); x = x + drop_path(mlp(norm2(x))).
+ * (Residual learning: each branch adds to the identity path; drop path drops a sample's branch.)
  */
 public final class Block {
     private final LayerNorm norm1;
     private final Attention attn;
+    private final DropPath dropPath1;
     private final LayerNorm norm2;
     private final Mlp mlp;
+    private final DropPath dropPath2;
     private final long dim;
-    private final dev.maejvm.vit.engine.ScratchPool scratch;
-    private final String role;
+    private final Scratch scratch;
     private INDArray x1;
-    private INDArray out;
     private int[] outRows;    // the rows the last forward produced (null: all)
 
-    /**
-     * @param name e.g. {@code blocks.3} or {@code decoder_blocks.0}
-     */
+    /** A block without drop path whose buffers are its own. @param name e.g. {@code blocks.3} */
     public Block(ParamStore store, String name, long dim, int numHeads, double mlpRatio, double eps) {
-        this.norm1 = new LayerNorm(store, name + ".norm1", dim, eps);
-        this.attn = new Attention(store, name + ".attn", dim, numHeads);
-        this.norm2 = new LayerNorm(store, name + ".norm2", dim, eps);
-        this.mlp = new Mlp(store, name + ".mlp", dim, (long) (dim * mlpRatio));
+        this(store, name, dim, numHeads, mlpRatio, eps, 0, Scratch.own(name));
+    }
+
+    /**
+     * @param name the parameters' prefix, e.g. {@code blocks.3} or {@code decoder_blocks.0}
+     * @param dropPath the drop-path probability of both branches
+     * @param scratch the scope of its buffers: the model gives every block of a stack the same
+     *     one, since backward runs one block at a time and each shared buffer is consumed by the
+     *     block below before the next block writes it again
+     */
+    public Block(ParamStore store, String name, long dim, int numHeads, double mlpRatio, double eps, double dropPath,
+                 Scratch scratch) {
+        this.norm1 = new LayerNorm(store, name + ".norm1", dim, eps, scratch.child("norm1"));
+        this.attn = new Attention(store, name + ".attn", dim, numHeads, scratch.child("attn"));
+        this.dropPath1 = new DropPath(dropPath, scratch.child("drop_path1"));
+        this.norm2 = new LayerNorm(store, name + ".norm2", dim, eps, scratch.child("norm2"));
+        this.mlp = new Mlp(store, name + ".mlp", dim, (long) (dim * mlpRatio), scratch.child("mlp"));
+        this.dropPath2 = new DropPath(dropPath, scratch.child("drop_path2"));
         this.dim = dim;
-        this.scratch = store.scratch();
-        this.role = dev.maejvm.vit.engine.ScratchPool.role(name + ".x");
+        this.scratch = scratch;
+    }
+
+    public double dropPath() {
+        return dropPath1.prob();
     }
 
     /**
      * The residual stream is not kept (the norms keep what their backward needs), so x1 and the
-     * output are shared by all blocks of a role; the output may be this block's own input.
+     * output are shared by all blocks of the scope; the output may be this block's own input.
      *
-     * @param x [N*T, D]
-     * @return [N*T, D], valid until the next forward of a block of this role
+     * @param x [N*T, D], rows ordered (sample, token)
+     * @return [N*T, D], valid until the next forward of a block of this scope
      */
-    public INDArray forward(INDArray x, int n, int t) {
-        return forward(x, n, t, null);
+    public INDArray forward(INDArray x, int n, int t, Ctx ctx) {
+        return forward(x, n, t, null, ctx);
     }
 
     /**
-     * As {@link #forward(INDArray, int, int)}, but the output only for the given rows: every row
-     * still attends and is attended to, and the MLP half runs on those rows alone (MAE's last
+     * As {@link #forward(INDArray, int, int, Ctx)}, but the output only for the given rows: every
+     * row still attends and is attended to, and the MLP half runs on those rows alone (MAE's last
      * decoder block, whose visible-patch outputs the loss never reads).
      *
      * @param rows rows of x to output, in this order, or null for all
-     * @return [rows, D] (or [N*T, D]), valid until the next forward of a block of this role
+     * @return [rows, D] (or [N*T, D]), valid until the next forward of a block of this scope
      */
-    public INDArray forward(INDArray x, int n, int t, int[] rows) {
+    public INDArray forward(INDArray x, int n, int t, int[] rows, Ctx ctx) {
         long m = x.size(0);
         outRows = rows;
-        x1 = scratch.get(role + ".x1", x.dataType(), m, dim);
-        add(x, attn.forward(norm1.forward(x), n, t), x1);
+        int[] tokenSamples = dropPath1.prob() > 0 ? DropPath.samplesOfTokens(n, t) : null;
+        x1 = scratch.get("x1", x.dataType(), m, dim);
+        add(x, dropPath1.forward(attn.forward(norm1.forward(x, ctx), n, t, ctx), n, tokenSamples, ctx), x1);
         INDArray h = x1;
+        int[] hSamples = tokenSamples;
         if (rows != null) {
-            h = scratch.get(role + ".x1rows", x.dataType(), rows.length, dim);
+            h = scratch.get("x1rows", x.dataType(), rows.length, dim);
             Nd4j.pullRows(x1, h, 1, rows);
+            if (tokenSamples != null) {
+                hSamples = new int[rows.length];
+                for (int i = 0; i < rows.length; i++) {
+                    hSamples[i] = rows[i] / t;
+                }
+            }
         }
-        out = scratch.get(role + ".out", x.dataType(), h.size(0), dim);
-        add(h, mlp.forward(norm2.forward(h)), out);
+        INDArray out = scratch.get("out", x.dataType(), h.size(0), dim);
+        add(h, dropPath2.forward(mlp.forward(norm2.forward(h, ctx), ctx), n, hSamples, ctx), out);
         return out;
     }
 
     /**
      * @param dOut [N*T, D], or [rows, D] after a forward for some rows
-     * @return dx [N*T, D], owned by this block
+     * @return dx [N*T, D], in the scratch scope
      */
     public INDArray backward(INDArray dOut) {
         long m = x1.size(0);
         // shared with every block: the caller's dOut (the next block's dx) is dead once dx1 is formed
-        INDArray dx1 = scratch.get(role + ".dx1", dOut.dataType(), m, dim);
-        INDArray dx = scratch.get(role + ".dx", dOut.dataType(), m, dim);
+        INDArray dx1 = scratch.get("dx1", dOut.dataType(), m, dim);
+        INDArray dx = scratch.get("dx", dOut.dataType(), m, dim);
+        INDArray dMlp = norm2.backward(mlp.backward(dropPath2.backward(dOut)));
         if (outRows == null) {
-            add(dOut, norm2.backward(mlp.backward(dOut)), dx1);
+            add(dOut, dMlp, dx1);
         } else {
-            INDArray dRows = scratch.get(role + ".dx1rows", dOut.dataType(), outRows.length, dim);
-            add(dOut, norm2.backward(mlp.backward(dOut)), dRows);
+            INDArray dRows = scratch.get("dx1rows", dOut.dataType(), outRows.length, dim);
+            add(dOut, dMlp, dRows);
             Kernels.scatterRows(dRows, outRows, dx1);             // rows not output get no gradient here
         }
-        add(dx1, norm1.backward(attn.backward(dx1)), dx);
+        add(dx1, norm1.backward(attn.backward(dropPath1.backward(dx1))), dx);
         return dx;
     }
 
     /** z = a + b: the residual connections. */
     private static void add(INDArray a, INDArray b, INDArray z) {
         if (FusedKernels.applies(a, b, z)) {
-            FusedKernels.add(a, b, z);
+            ElementwiseKernels.add(a, b, z);
         } else {
             a.add(b, z);
         }

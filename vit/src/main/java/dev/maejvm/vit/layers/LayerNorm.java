@@ -1,50 +1,60 @@
 package dev.maejvm.vit.layers;
 
+import dev.maejvm.vit.engine.ActivationGuard;
+import dev.maejvm.vit.engine.Ctx;
 import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Init;
 import dev.maejvm.vit.engine.Kernels;
+import dev.maejvm.vit.engine.NormKernels;
 import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.engine.ParamStore;
-import dev.maejvm.vit.engine.ScratchPool;
+import dev.maejvm.vit.engine.Scratch;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Layer normalisation over the last dimension: y = (x - mean) / sqrt(var + eps) * weight + bias,
- * with the biased variance, as torch.nn.LayerNorm. MAE uses eps 1e-6; weight 1, bias 0.
+ * with the biased variance, as torch.nn.LayerNorm. MAE uses eps 1e-6; weight 1, bias 0. On
+ * channels-last rows it is ViTDet's LayerNorm over channels.
  */
-public final class LayerNorm {
+public final class LayerNorm implements RowLayer {
     public static final double MAE_EPS = 1e-6;
 
     private final Param weight;
     private final Param bias;
     private final long dim;
     private final double eps;
-    private final ScratchPool scratch;
-    private final String role;
+    private final Scratch scratch;
+    private final ActivationGuard guard;
     private INDArray xhat;
     private INDArray rstd;
     private INDArray rowStat;
     private INDArray y;
     private INDArray ones;
-    private INDArray dw2d;
-    private INDArray db2d;
 
+    /** A layer norm with buffers of its own. */
     public LayerNorm(ParamStore store, String name, long dim, double eps) {
-        this.weight = store.register(name + ".weight", new long[] {dim}, Init.ONES, false);
-        this.bias = store.register(name + ".bias", new long[] {dim}, Init.ZEROS, false);
+        this(store, name, dim, eps, Scratch.own(name));
+    }
+
+    /** @param scratch the scope of its backward buffers */
+    public LayerNorm(ParamStore store, String name, long dim, double eps, Scratch scratch) {
+        this.weight = store.register(name + ".weight", new long[] {dim}, Init.ONES);
+        this.bias = store.register(name + ".bias", new long[] {dim}, Init.ZEROS);
         this.dim = dim;
         this.eps = eps;
-        this.scratch = store.scratch();
-        this.role = ScratchPool.role(name);
+        this.scratch = scratch;
+        this.guard = new ActivationGuard(name);
     }
 
     /**
      * @param x [M, D]
      * @return y [M, D], owned by this layer
      */
-    public INDArray forward(INDArray x) {
+    @Override
+    public INDArray forward(INDArray x, Ctx ctx) {
+        guard.forward(ctx);
         long m = x.size(0);
         var dt = x.dataType();
         xhat = Kernels.ensure(xhat, dt, m, dim);
@@ -52,7 +62,7 @@ public final class LayerNorm {
         rstd = Kernels.ensure(rstd, dt, m);
         rowStat = Kernels.ensure(rowStat, dt, m);
         if (FusedKernels.applies(x, xhat, y, rstd, weight.value(), bias.value())) {
-            FusedKernels.layerNormForward(x, weight.value(), bias.value(), eps, xhat, rstd, y);
+            NormKernels.layerNormForward(x, weight.value(), bias.value(), eps, xhat, rstd, y);
             return y;
         }
         x.mean(rowStat, 1);
@@ -68,31 +78,33 @@ public final class LayerNorm {
     }
 
     /**
-     * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight.
+     * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight; adds to the gradients of
+     * weight and bias when they train.
      *
      * @param dy [M, D]
-     * @return dx [M, D], owned by this layer
+     * @return dx [M, D], in the scratch scope
      */
+    @Override
     public INDArray backward(INDArray dy) {
+        guard.backward();
         long m = dy.size(0);
         var dt = dy.dataType();
-        INDArray dx = scratch.get(role + ".dx", dt, m, dim);
-        INDArray g = scratch.get(role + ".g", dt, m, dim);
+        INDArray dx = scratch.get("dx", dt, m, dim);
+        // a frozen weight or bias still has its sums formed (one fused pass); they go to a throw-away buffer
+        INDArray dWeight = weight.trainable() ? weight.grad() : scratch.get("frozenGrad", dt, dim);
+        INDArray dBias = bias.trainable() ? bias.grad() : scratch.get("frozenGrad", dt, dim);
+        if (FusedKernels.applies(dy, xhat, rstd, dx, weight.value(), dWeight, dBias)) {
+            NormKernels.layerNormBackward(dy, xhat, rstd, weight.value(), dx, dWeight, dBias);
+            return dx;
+        }
+        INDArray g = scratch.get("g", dt, m, dim);
         ones = Kernels.ensure(ones, dt, 1, m);
         if (ones.getDouble(0) != 1.0) {
             ones.assign(1);
         }
-        if (FusedKernels.applies(dy, xhat, rstd, dx, weight.value(), weight.grad(), bias.grad())) {
-            FusedKernels.layerNormBackward(dy, xhat, rstd, weight.value(), dx, weight.grad(), bias.grad());
-            return dx;
-        }
-        if (dw2d == null) {
-            dw2d = weight.grad().reshape('c', 1, dim);
-            db2d = bias.grad().reshape('c', 1, dim);
-        }
         dy.mul(xhat, g);
-        Kernels.addColumnSums(ones, g, dw2d);              // dweight += sum_rows dy * xhat
-        Kernels.addColumnSums(ones, dy, db2d);             // dbias += sum_rows dy
+        Kernels.addColumnSums(ones, g, dWeight.reshape('c', 1, dim));     // dweight += sum_rows dy * xhat
+        Kernels.addColumnSums(ones, dy, dBias.reshape('c', 1, dim));      // dbias += sum_rows dy
         Kernels.mulRow(dy, weight.value(), g);             // g = dy * weight
         g.mul(xhat, dx);
         dx.mean(rowStat, 1);                               // mean(g * xhat)

@@ -1,9 +1,11 @@
 package dev.maejvm.vit.model;
 
+import dev.maejvm.vit.engine.Ctx;
 import dev.maejvm.vit.engine.Init;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.engine.ParamStore;
+import dev.maejvm.vit.engine.ScratchPool;
 import dev.maejvm.vit.layers.Block;
 import dev.maejvm.vit.layers.LayerNorm;
 import dev.maejvm.vit.layers.Linear;
@@ -35,21 +37,24 @@ public final class MaeDecoder {
     private INDArray predFull;            // [N*(1+L), p*p*C]
     private INDArray dPredRows;           // [lossRows, p*p*C]
 
-    public MaeDecoder(ParamStore store, MaeConfig cfg) {
+    /** @param pool the model's scratch pool: the decoder's blocks share the scope {@code decoder_blocks} */
+    public MaeDecoder(ParamStore store, MaeConfig cfg, ScratchPool pool) {
         this.cfg = cfg;
         ViTConfig enc = cfg.encoder();
         int dd = cfg.decoderEmbedDim();
-        this.decoderEmbed = new Linear(store, "decoder_embed", enc.embedDim(), dd);
+        this.decoderEmbed = new Linear(store, "decoder_embed", enc.embedDim(), dd, pool.scope("decoder_embed"), false);
         // decayed: official pretraining's add_weight_decay (timm 0.3.2) skips only 1-D tensors and biases
-        this.maskToken = store.register("mask_token", new long[] {1, 1, dd}, new Init.Normal(0.02), true);
-        this.decoderPosEmbed = SinCosPosEmbed.create(dd, enc.gridSize(), store.dataType());
+        this.maskToken = store.register("mask_token", new long[] {1, 1, dd}, new Init.Normal(0.02));
+        long seq = 1 + enc.numPatches();
+        this.decoderPosEmbed = store.registerBuffer("decoder_pos_embed", SinCosPosEmbed.create(dd, enc.gridHeight(),
+                enc.gridWidth(), store.dataType()).reshape('c', 1, seq, dd), true).reshape('c', seq, dd);
         this.decoderBlocks = new Block[cfg.decoderDepth()];
         for (int i = 0; i < decoderBlocks.length; i++) {
             decoderBlocks[i] = new Block(store, "decoder_blocks." + i, dd, cfg.decoderNumHeads(),
-                    enc.mlpRatio(), LayerNorm.MAE_EPS);
+                    enc.mlpRatio(), LayerNorm.MAE_EPS, 0, pool.scope("decoder_blocks"));
         }
-        this.decoderNorm = new LayerNorm(store, "decoder_norm", dd, LayerNorm.MAE_EPS);
-        this.decoderPred = new Linear(store, "decoder_pred", dd, enc.patchDim());
+        this.decoderNorm = new LayerNorm(store, "decoder_norm", dd, LayerNorm.MAE_EPS, pool.scope("decoder_norm"));
+        this.decoderPred = new Linear(store, "decoder_pred", dd, enc.patchDim(), pool.scope("decoder_pred"), false);
     }
 
     /** The fixed decoder positional table [1 + L, Dd]. */
@@ -61,8 +66,8 @@ public final class MaeDecoder {
      * @param latent [N*(1+K), D] from the encoder
      * @return predictions [N*(1+L), p*p*C] (row 0 of each sample is the cls slot), owned by the decoder
      */
-    public INDArray forward(INDArray latent, Masking masking) {
-        return forward(latent, masking, false);
+    public INDArray forward(INDArray latent, Masking masking, Ctx ctx) {
+        return forward(latent, masking, false, ctx);
     }
 
     /**
@@ -72,7 +77,7 @@ public final class MaeDecoder {
      *     are the same: the visible patches' predictions never reach the loss.
      * @return predictions [N*(1+L), p*p*C] (row 0 of each sample is the cls slot), owned by the decoder
      */
-    public INDArray forward(INDArray latent, Masking masking, boolean lossPatchesOnly) {
+    public INDArray forward(INDArray latent, Masking masking, boolean lossPatchesOnly, Ctx ctx) {
         DataType dt = latent.dataType();
         int l = masking.numPatches();
         int keep = masking.lenKeep();
@@ -99,7 +104,7 @@ public final class MaeDecoder {
         }
         keepCol = Nd4j.create(keepFlags).castTo(dt);
         maskCol = keepCol.rsub(1).reshape(n * seq, 1);
-        INDArray embedded = decoderEmbed.forward(latent);                    // [N*(1+K), Dd]
+        INDArray embedded = decoderEmbed.forward(latent, ctx);                    // [N*(1+K), Dd]
         full = Kernels.ensure(full, dt, (long) n * seq, dd);
         Nd4j.pullRows(embedded, full, 1, rows);                             // unshuffle
         Kernels.mulColumn(full, keepCol, full);
@@ -108,9 +113,9 @@ public final class MaeDecoder {
         lossRows = lossPatchesOnly ? lossRows(masking) : null;
         INDArray x = full;
         for (int i = 0; i < decoderBlocks.length; i++) {
-            x = decoderBlocks[i].forward(x, n, seq, i == decoderBlocks.length - 1 ? lossRows : null);
+            x = decoderBlocks[i].forward(x, n, seq, i == decoderBlocks.length - 1 ? lossRows : null, ctx);
         }
-        INDArray pred = decoderPred.forward(decoderNorm.forward(x));
+        INDArray pred = decoderPred.forward(decoderNorm.forward(x, ctx), ctx);
         if (lossRows == null) {
             return pred;
         }
@@ -150,7 +155,9 @@ public final class MaeDecoder {
         for (int i = decoderBlocks.length - 1; i >= 0; i--) {
             dx = decoderBlocks[i].backward(dx);
         }
-        Kernels.matmul(maskCol, dx, maskToken.grad().reshape(1, dd), true, false, 1.0, 1.0);
+        if (maskToken.trainable()) {
+            Kernels.matmul(maskCol, dx, maskToken.grad().reshape(1, dd), true, false, 1.0, 1.0);
+        }
         dEmbedded = Kernels.ensure(dEmbedded, dx.dataType(), invRows.length, dd);
         Nd4j.pullRows(dx, dEmbedded, 1, invRows);                            // shuffle back
         return decoderEmbed.backward(dEmbedded, true);

@@ -1,8 +1,10 @@
 package dev.maejvm.vit.model;
 
+import dev.maejvm.vit.engine.Ctx;
 import dev.maejvm.vit.engine.ParamStore;
-import java.util.LinkedHashMap;
+import dev.maejvm.vit.engine.ScratchPool;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,8 +28,9 @@ public final class MaskedAutoencoder {
     public MaskedAutoencoder(MaeConfig config, ParamStore params) {
         this.config = config;
         this.params = params;
-        this.encoder = new VisionTransformer(params, config.encoder());
-        this.decoder = new MaeDecoder(params, config);
+        ScratchPool pool = new ScratchPool();                 // the encoder's and the decoder's blocks each share a scope
+        this.encoder = new VisionTransformer(params, config.encoder(), true, pool);
+        this.decoder = new MaeDecoder(params, config, pool);
         this.loss = new ReconstructionLoss(config.encoder().patchSize(), config.normPixLoss());
     }
 
@@ -51,12 +54,9 @@ public final class MaskedAutoencoder {
         return encoder;
     }
 
-    /** The fixed (non-trainable) tables, named and shaped as the official state dict. */
+    /** The fixed (non-trainable) tables, named and shaped as the official state dict ({@code pos_embed}, {@code decoder_pos_embed}). */
     public Map<String, INDArray> buffers() {
-        Map<String, INDArray> b = new LinkedHashMap<>();
-        b.put("pos_embed", encoder.posEmbed().reshape(1, encoder.posEmbed().size(0), encoder.posEmbed().size(1)));
-        b.put("decoder_pos_embed", decoder.posEmbed().reshape(1, decoder.posEmbed().size(0), decoder.posEmbed().size(1)));
-        return b;
+        return params.buffers();
     }
 
     /** @param imgs [N, C, H, W] @return [N, L, p*p*C] */
@@ -74,21 +74,21 @@ public final class MaskedAutoencoder {
     }
 
     /** @return latent [N*(1+K), D] */
-    public INDArray forwardEncoder(INDArray imgs, Masking masking) {
-        return encoder.forward(imgs, masking);
+    public INDArray forwardEncoder(INDArray imgs, Masking masking, Ctx ctx) {
+        return encoder.forward(imgs, masking, ctx);
     }
 
     /** @return predictions [N*(1+L), p*p*C] including the cls rows */
-    public INDArray forwardDecoder(INDArray latent, Masking masking) {
-        return decoder.forward(latent, masking);
+    public INDArray forwardDecoder(INDArray latent, Masking masking, Ctx ctx) {
+        return decoder.forward(latent, masking, ctx);
     }
 
     /**
-     * @param lossPatchesOnly predict only the patches the loss reads ({@link MaeDecoder#forward(INDArray, Masking, boolean)})
+     * @param lossPatchesOnly predict only the patches the loss reads ({@link MaeDecoder#forward(INDArray, Masking, boolean, Ctx)})
      * @return predictions [N*(1+L), p*p*C] including the cls rows
      */
-    public INDArray forwardDecoder(INDArray latent, Masking masking, boolean lossPatchesOnly) {
-        return decoder.forward(latent, masking, lossPatchesOnly);
+    public INDArray forwardDecoder(INDArray latent, Masking masking, boolean lossPatchesOnly, Ctx ctx) {
+        return decoder.forward(latent, masking, lossPatchesOnly, ctx);
     }
 
     public double forwardLoss(INDArray imgs, INDArray predFull, Masking masking) {
@@ -96,7 +96,8 @@ public final class MaskedAutoencoder {
     }
 
     /**
-     * One forward pass; keeps what {@link #backward} needs.
+     * One training forward pass; keeps what {@link #backward} needs. The MAE's layers draw no
+     * random numbers unless its encoder has drop path, so the pass's random source is fixed.
      *
      * @param imgs [N, C, H, W], of the parameters' data type
      * @return the loss over removed patches
@@ -105,18 +106,23 @@ public final class MaskedAutoencoder {
         return forward(imgs, masking, false);
     }
 
+    /** As {@link #forward(INDArray, Masking, boolean, Ctx)}, a training pass with a fixed random source. */
+    public double forward(INDArray imgs, Masking masking, boolean lossPatchesOnly) {
+        return forward(imgs, masking, lossPatchesOnly, Ctx.train(new SplittableRandom(0)));
+    }
+
     /**
      * One forward pass for training when {@code lossPatchesOnly}: the decoder forms only the
      * predictions the loss reads (the removed patches'), so {@link #prediction} then holds 0 for
      * the visible ones. The loss and, after {@link #backward}, every gradient are those of
      * {@link #forward(INDArray, Masking)}.
      */
-    public double forward(INDArray imgs, Masking masking, boolean lossPatchesOnly) {
+    public double forward(INDArray imgs, Masking masking, boolean lossPatchesOnly, Ctx ctx) {
         if (imgs.dataType() != params.dataType()) {
             throw new IllegalArgumentException("images are " + imgs.dataType() + " but the model is " + params.dataType());
         }
-        INDArray latent = forwardEncoder(imgs, masking);
-        INDArray pred = forwardDecoder(latent, masking, lossPatchesOnly);
+        INDArray latent = forwardEncoder(imgs, masking, ctx);
+        INDArray pred = forwardDecoder(latent, masking, lossPatchesOnly, ctx);
         return forwardLoss(imgs, pred, masking);
     }
 

@@ -1,6 +1,7 @@
 package dev.maejvm.vit.model;
 
 import dev.maejvm.vit.engine.FusedKernels;
+import dev.maejvm.vit.engine.PatchKernels;
 import dev.maejvm.vit.engine.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -27,7 +28,7 @@ public final class Patches {
         }
         INDArray target = out != null ? out : Kernels.ensure(null, imgs.dataType(), n, h * w, (long) p * p * c);
         if (FusedKernels.applies(imgs, target)) {
-            FusedKernels.gatherPatches(imgs, p, true, null, target.reshape('c', n * h * w, (long) p * p * c));
+            PatchKernels.gatherPatches(imgs, p, true, null, target.reshape('c', n * h * w, (long) p * p * c));
             return target;
         }
         target.reshape('c', n, h, w, p, p, c)

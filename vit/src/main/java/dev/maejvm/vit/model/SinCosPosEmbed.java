@@ -17,15 +17,25 @@ public final class SinCosPosEmbed {
      * @return [1 + gridSize^2][embedDim]; patch (i, j) (row i, column j) is row 1 + i * gridSize + j
      */
     public static double[][] table(int embedDim, int gridSize) {
+        return table(embedDim, gridSize, gridSize);
+    }
+
+    /**
+     * A grid of gridHeight x gridWidth patches (the official code's square grid generalised: the
+     * column coordinate in the first half of the channels, the row in the second).
+     *
+     * @return [1 + gridHeight * gridWidth][embedDim]; patch (i, j) is row 1 + i * gridWidth + j
+     */
+    public static double[][] table(int embedDim, int gridHeight, int gridWidth) {
         if (embedDim % 4 != 0) {
             throw new IllegalArgumentException("embedDim must be a multiple of 4, got " + embedDim);
         }
         int half = embedDim / 2;
         int quarter = embedDim / 4;
-        double[][] t = new double[1 + gridSize * gridSize][embedDim];
-        for (int i = 0; i < gridSize; i++) {
-            for (int j = 0; j < gridSize; j++) {
-                double[] row = t[1 + i * gridSize + j];
+        double[][] t = new double[1 + gridHeight * gridWidth][embedDim];
+        for (int i = 0; i < gridHeight; i++) {
+            for (int j = 0; j < gridWidth; j++) {
+                double[] row = t[1 + i * gridWidth + j];
                 for (int k = 0; k < quarter; k++) {
                     double omega = 1.0 / Math.pow(10000, (double) k / quarter);
                     row[k] = Math.sin(j * omega);
@@ -40,6 +50,11 @@ public final class SinCosPosEmbed {
 
     /** The table as an array [1 + L, D] of the given type. */
     public static INDArray create(int embedDim, int gridSize, DataType dataType) {
-        return Nd4j.create(table(embedDim, gridSize)).castTo(dataType);
+        return create(embedDim, gridSize, gridSize, dataType);
+    }
+
+    /** The table of a gridHeight x gridWidth grid as an array [1 + L, D]. */
+    public static INDArray create(int embedDim, int gridHeight, int gridWidth, DataType dataType) {
+        return Nd4j.create(table(embedDim, gridHeight, gridWidth)).castTo(dataType);
     }
 }

@@ -24,6 +24,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * fused in float32: agreement within float32 rounding of O(1) activations, 1e-4.
  */
 class FusedKernelsTest {
+    /** A training pass (these layers draw nothing from it). */
+    private static final Ctx TRAIN = Ctx.train(new java.util.SplittableRandom(0));
     static final double TOL = 1e-4;
 
     /** Builds the same layer twice (float32 and float64, same init), runs forward and backward on both. */
@@ -57,7 +59,7 @@ class FusedKernelsTest {
         compare("layernorm", s -> {
             LayerNorm ln = new LayerNorm(s, "n", 24, LayerNorm.MAE_EPS);
             return x -> {
-                INDArray y = ln.forward(x).dup();
+                INDArray y = ln.forward(x, TRAIN).dup();
                 INDArray r = Arrays64.normal(new Random(9), x.shape()).castTo(x.dataType());
                 return new INDArray[] {y, ln.backward(r).dup()};
             };
@@ -69,7 +71,7 @@ class FusedKernelsTest {
         compare("attention", s -> {
             Attention at = new Attention(s, "a", 16, 2);
             return x -> {
-                INDArray y = at.forward(x, 3, 13).dup();
+                INDArray y = at.forward(x, 3, 13, TRAIN).dup();
                 INDArray r = Arrays64.normal(new Random(9), x.shape()).castTo(x.dataType());
                 return new INDArray[] {y, at.backward(r).dup()};
             };
@@ -82,7 +84,7 @@ class FusedKernelsTest {
         compare("attention", s -> {
             Attention at = new Attention(s, "a", 12, 3);
             return x -> {
-                INDArray y = at.forward(x, 35, 7).dup();
+                INDArray y = at.forward(x, 35, 7, TRAIN).dup();
                 INDArray r = Arrays64.normal(new Random(9), x.shape()).castTo(x.dataType());
                 return new INDArray[] {y, at.backward(r).dup()};
             };
@@ -95,7 +97,7 @@ class FusedKernelsTest {
         compare("block", s -> {
             Block b = new Block(s, "blocks.0", 12, 3, 4.0, LayerNorm.MAE_EPS);
             return x -> {
-                INDArray y = b.forward(x, 35, 7).dup();
+                INDArray y = b.forward(x, 35, 7, TRAIN).dup();
                 INDArray r = Arrays64.normal(new Random(9), x.shape()).castTo(x.dataType());
                 return new INDArray[] {y, b.backward(r).dup()};
             };
@@ -108,7 +110,7 @@ class FusedKernelsTest {
         compare("mlp", s -> {
             Mlp mlp = new Mlp(s, "m", 25, 100);
             return x -> {
-                INDArray y = mlp.forward(x).dup();
+                INDArray y = mlp.forward(x, TRAIN).dup();
                 INDArray r = Arrays64.normal(new Random(9), x.shape()).castTo(x.dataType());
                 return new INDArray[] {y, mlp.backward(r).dup()};
             };
@@ -121,7 +123,7 @@ class FusedKernelsTest {
         compare("linear", s -> {
             Linear lin = new Linear(s, "l", 8, 19);
             return x -> {
-                INDArray y = lin.forward(x).dup();
+                INDArray y = lin.forward(x, TRAIN).dup();
                 INDArray r = Arrays64.normal(new Random(9), y.shape()).castTo(x.dataType());
                 return new INDArray[] {y, lin.backward(r, true).dup()};
             };
@@ -139,7 +141,7 @@ class FusedKernelsTest {
         s.get("n.bias").value().assign(-1);
         INDArray x = org.nd4j.linalg.factory.Nd4j.create(new float[] {1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1}, new long[] {2, 6});
         assertTrue(FusedKernels.applies(x, s.get("n.weight").value()));
-        INDArray y = ln.forward(x);
+        INDArray y = ln.forward(x, Ctx.eval());
         // row 0: mean 3.5, var 35/12; y = (x - 3.5) / sqrt(35/12 + 1e-6) * 2 - 1
         double expected = (1 - 3.5) / Math.sqrt(35.0 / 12 + 1e-6) * 2 - 1;
         assertTrue(Math.abs(y.getDouble(0, 0) - expected) < 1e-5, "got " + y.getDouble(0, 0) + " expected " + expected);
@@ -211,10 +213,10 @@ class FusedKernelsTest {
         assertEquals(0.0, Arrays64.maxAbsDiff(got, want), "patchify (p, q, c)");
         INDArray one = Nd4j.create(DataType.FLOAT, 1, 32);
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> FusedKernels.gatherPatches(imgs32, 4, false, new int[] {18}, one), "a row past the 18 patches");
+                () -> PatchKernels.gatherPatches(imgs32, 4, false, new int[] {18}, one), "a row past the 18 patches");
         int[] rows = {17, 0, 5, 6, 11};
         INDArray cols = Nd4j.create(DataType.FLOAT, rows.length, 32);
-        FusedKernels.gatherPatches(imgs32, 4, false, rows, cols);
+        PatchKernels.gatherPatches(imgs32, 4, false, rows, cols);
         for (int i = 0; i < rows.length; i++) {
             int sample = rows[i] / 6;
             int y0 = rows[i] % 6 / 2 * 4;

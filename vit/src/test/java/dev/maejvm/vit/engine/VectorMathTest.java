@@ -101,7 +101,7 @@ class VectorMathTest {
         int t = 2500;
         INDArray a64 = Arrays64.normal(new Random(4), 3, t).muli(4);
         INDArray a = a64.castTo(DataType.FLOAT);
-        FusedKernels.softmaxRows(a);
+        SoftmaxKernels.softmaxRows(a);
         INDArray ref = Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax(a64, a64.like(), 1))[0];
         assertTrue(Arrays64.maxAbsDiff(a, ref) < SOFTMAX_TOL, "softmax of long rows: " + Arrays64.worstDiff(ref, a));
     }
@@ -121,7 +121,7 @@ class VectorMathTest {
         INDArray d = dBuf.get(NDArrayIndex.interval(1, rows + 1), NDArrayIndex.all());
         x.assign(x64.castTo(DataType.FLOAT));
         assertTrue(FusedKernels.applies(x, y, d), "views with offsets take the fused path");
-        FusedKernels.gelu(x, y, d);
+        ElementwiseKernels.gelu(x, y, d);
 
         INDArray xf = x.castTo(DataType.DOUBLE);                // the float32 inputs, exactly
         INDArray cdf = xf.mul(1 / Math.sqrt(2));

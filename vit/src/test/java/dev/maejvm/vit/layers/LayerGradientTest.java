@@ -2,11 +2,14 @@ package dev.maejvm.vit.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.maejvm.vit.engine.Ctx;
 import dev.maejvm.vit.engine.Param;
+import dev.maejvm.vit.engine.Scratch;
 import dev.maejvm.vit.engine.ParamStore;
 import dev.maejvm.vit.testing.Arrays64;
 import dev.maejvm.vit.testing.GradCheck;
 import java.util.Random;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -19,20 +22,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 class LayerGradientTest {
     private static final int SAMPLES = 60;
+    private static final Ctx TRAIN = Ctx.train(new java.util.SplittableRandom(0));
 
     /** Runs forward, backward with dy = R, then checks the input and every parameter. */
     private static void checkLayer(String name, ParamStore store, INDArray x,
-                                   UnaryOperator<INDArray> forward, UnaryOperator<INDArray> backward) {
+                                   BiFunction<INDArray, Ctx, INDArray> forward, UnaryOperator<INDArray> backward) {
         Random rng = new Random(7);
         // perturb the init so LayerNorm weights / biases are not trivially 1 / 0
         if (store.size() > 0) {
             store.values().addi(Arrays64.normal(rng, store.size()).muli(0.1));
         }
-        INDArray y0 = forward.apply(x);
+        INDArray y0 = forward.apply(x, TRAIN);
         INDArray r = Arrays64.normal(rng, y0.shape());
         store.zeroGrads();
         INDArray dx = backward.apply(r).dup();
-        Function<INDArray, Double> objective = in -> Arrays64.dot(forward.apply(in), r);
+        // the objective runs evaluation passes: only the training pass above is followed by a backward
+        Function<INDArray, Double> objective = in -> Arrays64.dot(forward.apply(in, Ctx.eval()), r);
         GradCheck.check(name + " input", x, dx, () -> objective.apply(x), SAMPLES, 1);
         for (Param p : store.params()) {
             INDArray g = p.grad().dup();
@@ -60,7 +65,7 @@ class LayerGradientTest {
 
     @Test
     void gelu() {
-        Gelu gelu = new Gelu(new dev.maejvm.vit.engine.ScratchPool(), "act");
+        Gelu gelu = new Gelu(Scratch.own("act"));
         ParamStore none = new ParamStore(DataType.DOUBLE).build(0);
         INDArray x = Arrays64.normal(new Random(3), 4, 9).muli(2);
         checkLayer("gelu", none, x, gelu::forward, gelu::backward);
@@ -68,9 +73,9 @@ class LayerGradientTest {
 
     @Test
     void geluIsTheExactErfForm() {
-        Gelu gelu = new Gelu(new dev.maejvm.vit.engine.ScratchPool(), "act");
+        Gelu gelu = new Gelu(Scratch.own("act"));
         INDArray x = org.nd4j.linalg.factory.Nd4j.create(new double[] {-3, -1, -0.5, 0, 0.5, 1, 3}, 1, 7);
-        INDArray y = gelu.forward(x);
+        INDArray y = gelu.forward(x, Ctx.eval());
         // x * (1 + erf(x / sqrt 2)) / 2 from Python's math.erf (the tanh approximation differs at 1e-7)
         double[] expected = {-0.00404969409489, -0.1586552539315, -0.154268769363, 0, 0.345731230637,
             0.8413447460685, 2.995950305905};
@@ -96,7 +101,7 @@ class LayerGradientTest {
         int n = 2;
         int t = 3;
         INDArray x = Arrays64.normal(new Random(5), n * t, 8);
-        checkLayer("attention", store, x, in -> attn.forward(in, n, t), attn::backward);
+        checkLayer("attention", store, x, (in, ctx) -> attn.forward(in, n, t, ctx), attn::backward);
     }
 
     @Test
@@ -107,6 +112,6 @@ class LayerGradientTest {
         int n = 2;
         int t = 4;
         INDArray x = Arrays64.normal(new Random(6), n * t, 8);
-        checkLayer("block", store, x, in -> block.forward(in, n, t), block::backward);
+        checkLayer("block", store, x, (in, ctx) -> block.forward(in, n, t, ctx), block::backward);
     }
 }

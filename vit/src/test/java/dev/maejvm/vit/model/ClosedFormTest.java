@@ -91,9 +91,9 @@ class ClosedFormTest {
         INDArray imgs = Arrays64.normal(new Random(8), 3, 1, 16, 16);
         Masking shuffled = mae.randomMasking(3, 0.0, new SplittableRandom(9));
         assertTrue(shuffled.idsKeep()[0][0] != 0 || shuffled.idsKeep()[0][1] != 1, "the order is shuffled");
-        double inOrder = mae.forward(imgs, Masking.none(3, 16));
+        double inOrder = mae.forward(imgs, Masking.none(3, 16), false, dev.maejvm.vit.engine.Ctx.eval());
         INDArray predInOrder = mae.prediction();
-        double random = mae.forward(imgs, shuffled);
+        double random = mae.forward(imgs, shuffled, false, dev.maejvm.vit.engine.Ctx.eval());
         assertEquals(inOrder, random, 1e-12);
         assertTrue(Arrays64.maxAbsDiff(predInOrder, mae.prediction()) < 1e-12, "same prediction per patch");
     }

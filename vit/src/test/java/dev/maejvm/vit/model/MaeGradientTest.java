@@ -3,6 +3,7 @@ package dev.maejvm.vit.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.maejvm.vit.engine.Ctx;
 import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.testing.Arrays64;
 import dev.maejvm.vit.testing.GradCheck;
@@ -36,7 +37,7 @@ class MaeGradientTest {
             INDArray g = p.grad().dup();
             assertTrue(java.util.Arrays.stream(g.data().asDouble()).allMatch(Double::isFinite),
                     p.name() + " has a non-finite gradient");
-            GradCheck.check(p.name(), p.value(), g, () -> mae.forward(imgs, masking), 40, 17);
+            GradCheck.check(p.name(), p.value(), g, () -> mae.forward(imgs, masking, false, Ctx.eval()), 40, 17);
         }
     }
 
@@ -53,7 +54,8 @@ class MaeGradientTest {
         mae.backward();
         double[] whole = mae.params().grads().data().asDouble();
         mae.params().zeroGrads();
-        mae.forwardLoss(imgs, mae.forwardDecoder(mae.forwardEncoder(imgs, masking), masking), masking);
+        dev.maejvm.vit.engine.Ctx ctx = dev.maejvm.vit.engine.Ctx.train(new SplittableRandom(0));
+        mae.forwardLoss(imgs, mae.forwardDecoder(mae.forwardEncoder(imgs, masking, ctx), masking, ctx), masking);
         mae.backwardEncoder(mae.backwardDecoder(mae.backwardLoss()));
         double[] phased = mae.params().grads().data().asDouble();
         assertTrue(java.util.Arrays.stream(whole).anyMatch(g -> g != 0), "the gradients are not all zero");

@@ -1,0 +1,114 @@
+package dev.maejvm.vit.engine;
+
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Row and column kernels: column sums (bias gradients), per-row scaling and shifting, row scatter, bias fill. For float32 host arrays (check {@link FusedKernels#applies} first); work is spread over
+ * the cores with {@link FusedKernels}' loops.
+ */
+public final class RowKernels {
+    private RowKernels() {}
+
+    /** into[j] += sum_i x[i, j] (x: [M, K], into: [K]); each core sums a range of rows. */
+    public static void addColumnSums(INDArray x, INDArray into) {
+        int m = (int) x.size(0);
+        int k = (int) x.size(1);
+        FloatBuffer xb = FusedKernels.buf(x);
+        int xo = FusedKernels.off(x);
+        int tasks = FusedKernels.reductionTasks(m);
+        float[][] parts = new float[tasks][k];
+        KernelPool.run(tasks, t -> {
+            float[] row = new float[k];
+            float[] sum = parts[t];
+            for (int i = m * t / tasks; i < m * (t + 1) / tasks; i++) {
+                xb.get(xo + i * k, row);
+                for (int j = 0; j < k; j++) {
+                    sum[j] += row[j];
+                }
+            }
+        });
+        FusedKernels.addSums(parts, into);
+    }
+
+    /** z[i, j] = x[i, j] * col[i] (x, z: [M, K], z may be x; col: [M]). */
+    public static void mulColumn(INDArray x, INDArray col, INDArray z) {
+        columnOp(x, col, z, true);
+    }
+
+    /** z[i, j] = x[i, j] - col[i] (x, z: [M, K], z may be x; col: [M]). */
+    public static void subColumn(INDArray x, INDArray col, INDArray z) {
+        columnOp(x, col, z, false);
+    }
+
+    private static void columnOp(INDArray x, INDArray col, INDArray z, boolean multiply) {
+        int m = (int) col.length();
+        int k = (int) (x.length() / m);
+        if (x.length() != (long) m * k || z.length() != x.length()) {
+            throw new IllegalArgumentException("column op: x " + java.util.Arrays.toString(x.shape()) + ", column "
+                    + m + ", z " + java.util.Arrays.toString(z.shape()));
+        }
+        FloatBuffer xb = FusedKernels.buf(x), cb = FusedKernels.buf(col), zb = FusedKernels.buf(z);
+        int xo = FusedKernels.off(x), co = FusedKernels.off(col), zo = FusedKernels.off(z);
+        FusedKernels.forRows(m, (from, to) -> {
+            float[] line = new float[k];
+            for (int i = from; i < to; i++) {
+                xb.get(xo + i * k, line);
+                float c = cb.get(co + i);
+                if (multiply) {
+                    for (int j = 0; j < k; j++) {
+                        line[j] *= c;
+                    }
+                } else {
+                    for (int j = 0; j < k; j++) {
+                        line[j] -= c;
+                    }
+                }
+                zb.put(zo + i * k, line);
+            }
+        });
+    }
+
+    /** dst[rows[i]] = src[i] and every other row of dst 0 (src: [rows, K], dst: [M, K]). */
+    public static void scatterRows(INDArray src, int[] rows, INDArray dst) {
+        int k = (int) dst.size(1);
+        int m = (int) dst.size(0);
+        int[] from = new int[m];                               // source row of each destination row, -1: none
+        java.util.Arrays.fill(from, -1);
+        for (int i = 0; i < rows.length; i++) {
+            from[rows[i]] = i;
+        }
+        FloatBuffer sb = FusedKernels.buf(src), db = FusedKernels.buf(dst);
+        int so = FusedKernels.off(src), dO = FusedKernels.off(dst);
+        FusedKernels.forRows(m, (first, end) -> {
+            float[] line = new float[k];
+            float[] zeros = new float[k];
+            for (int r = first; r < end; r++) {
+                if (from[r] < 0) {
+                    db.put(dO + r * k, zeros);
+                } else {
+                    sb.get(so + from[r] * k, line);
+                    db.put(dO + r * k, line);
+                }
+            }
+        });
+    }
+
+    /**
+     * y[i, j] = row[j] (y: [M, K], row: [K]): a bias laid down before a gemm that adds to it
+     * (OpenBLAS zeroes the output in a pass of its own when told to overwrite it).
+     */
+    public static void fillRows(INDArray y, INDArray row) {
+        int k = (int) y.size(1);
+        int m = (int) y.size(0);
+        FloatBuffer yb = FusedKernels.buf(y);
+        int yo = FusedKernels.off(y);
+        float[] r = new float[k];
+        FusedKernels.buf(row).get(FusedKernels.off(row), r);
+        FusedKernels.forRows(m, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                yb.put(yo + i * k, r);
+            }
+        });
+    }
+}
