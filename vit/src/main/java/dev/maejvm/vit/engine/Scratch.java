@@ -42,11 +42,11 @@ public final class Scratch {
 
     /** What a layer keeps for its backward: a stamp of {@code a} if it is a pooled buffer (see {@link ScratchPool}). */
     public ScratchPool.Stamp stamp(INDArray a) {
-        return pool.stamp(a);
+        return ScratchPool.stamp(a);
     }
 
     /** Fails loudly if the stamped buffer was handed to another layer since. @param who the layer, for the message */
     public void check(ScratchPool.Stamp stamp, String who) {
-        pool.check(stamp, who);
+        ScratchPool.check(stamp, who);
     }
 }

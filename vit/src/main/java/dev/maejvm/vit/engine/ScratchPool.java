@@ -2,9 +2,8 @@ package dev.maejvm.vit.engine;
 
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -21,22 +20,28 @@ import org.nd4j.linalg.factory.Nd4j;
  * and the check fails loudly instead of giving a wrong gradient.
  */
 public final class ScratchPool {
+    /**
+     * Every pooled buffer's version, by the address of its memory, over all pools: a layer may keep
+     * an input that another model part's pool handed out. Holds no array, so a dead pool's entries
+     * keep no memory alive; an address reused by a new pool gets a new entry.
+     */
+    private static final Map<Long, Version> VERSIONS = new ConcurrentHashMap<>();
+
     private final Map<String, Slot> byKey = new HashMap<>();
-    private final Map<DataBuffer, Slot> byData = new IdentityHashMap<>();
 
-    private static final class Slot {
+    private static final class Version {
         final String key;
-        final INDArray array;
-        long version;
+        volatile long count;
 
-        Slot(String key, INDArray array) {
+        Version(String key) {
             this.key = key;
-            this.array = array;
         }
     }
 
+    private record Slot(INDArray array, Version version) {}
+
     /** What a layer saw of a buffer: which buffer and its version then (NONE: not a pooled buffer). */
-    public record Stamp(Object slot, long version) {
+    public record Stamp(Object version, long count) {
         public static final Stamp NONE = new Stamp(null, 0);
     }
 
@@ -49,28 +54,32 @@ public final class ScratchPool {
     synchronized INDArray take(String key, DataType dataType, long... shape) {
         String full = key + '|' + dataType + '|' + Arrays.toString(shape);
         Slot slot = byKey.computeIfAbsent(full, k -> {
-            Slot s = new Slot(key, Nd4j.create(dataType, shape));
-            byData.put(s.array.data(), s);
+            Slot s = new Slot(Nd4j.create(dataType, shape), new Version(key));
+            VERSIONS.put(address(s.array), s.version);
             return s;
         });
-        slot.version++;
+        slot.version.count++;
         return slot.array;
     }
 
-    /** A stamp of the array (or of the pooled buffer it is a view of). */
-    synchronized Stamp stamp(INDArray a) {
-        Slot slot = byData.get(a.data());
-        return slot == null ? Stamp.NONE : new Stamp(slot, slot.version);
+    private static long address(INDArray a) {
+        return a.data().address();
+    }
+
+    /** A stamp of the array (or of the pooled buffer it is a view of), from any pool. */
+    static Stamp stamp(INDArray a) {
+        Version v = VERSIONS.get(address(a));
+        return v == null ? Stamp.NONE : new Stamp(v, v.count);
     }
 
     /** Throws if the stamped buffer was handed out again since the stamp was taken. */
-    synchronized void check(Stamp stamp, String who) {
-        if (stamp.slot() == null) {
+    static void check(Stamp stamp, String who) {
+        if (stamp.version() == null) {
             return;
         }
-        Slot slot = (Slot) stamp.slot();
-        if (slot.version != stamp.version()) {
-            throw new IllegalStateException(who + ": the shared buffer '" + slot.key + "' it kept from its forward was"
+        Version v = (Version) stamp.version();
+        if (v.count != stamp.count()) {
+            throw new IllegalStateException(who + ": the shared buffer '" + v.key + "' it kept from its forward was"
                     + " overwritten by another layer before its backward (the model shares that scope between layers whose"
                     + " lifetimes overlap)");
         }
