@@ -117,7 +117,7 @@ class PretrainCommandTest {
             System.setOut(oldOut0);
         }
         assertTrue(listed.toString().contains(starts.get(0).runId() + "  pretrain   FINISHED      64"), listed.toString());
-        assertTrue(listed.toString().contains("model.embedDim") && listed.toString().contains("loss curves:"), listed.toString());
+        assertTrue(listed.toString().contains("model.encoder.embedDim") && listed.toString().contains("loss curves:"), listed.toString());
 
         // a changed hyper-parameter on resume is refused, naming it
         r = mae("pretrain", "--data", data.toString(), "--out", out.toString(), "--batch-size", "16");

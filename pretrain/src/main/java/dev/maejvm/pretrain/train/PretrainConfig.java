@@ -1,5 +1,7 @@
 package dev.maejvm.pretrain.train;
 
+import dev.maejvm.train.config.ConfigException;
+import dev.maejvm.train.config.Configs;
 import dev.maejvm.vit.model.MaeConfig;
 import dev.maejvm.vit.model.Masking;
 import java.util.LinkedHashMap;
@@ -7,10 +9,13 @@ import java.util.Map;
 
 /**
  * Everything that decides a pretraining run, with the defaults of the MAE paper and its official
- * {@code main_pretrain.py}. Validated on construction; each failure names the field.
+ * {@code main_pretrain.py}. Validated on construction; each failure names the field. It maps to
+ * dotted keys and back with {@link Configs} ({@code model.decoderDepth}, {@code model.encoder.embedDim},
+ * {@code maskRatio}, ...): checkpoint metadata, tracking params, {@code --set key=value}.
  *
- * @param preset model preset name ({@link MaeConfig#PRESETS})
- * @param normPixLoss per-patch normalised pixel targets
+ * @param preset the model preset the run started from ({@link MaeConfig#PRESETS}), a label once
+ *     {@code model} is given field by field
+ * @param model the masked autoencoder, field by field (normPixLoss: per-patch normalised pixel targets)
  * @param maskRatio share of patches removed, in [0, 1) (0.75)
  * @param epochs training length in epochs
  * @param maxSteps stop after this many optimiser steps (0: no limit); the schedule then spans maxSteps
@@ -27,7 +32,7 @@ import java.util.Map;
  */
 public record PretrainConfig(
         String preset,
-        boolean normPixLoss,
+        MaeConfig model,
         double maskRatio,
         int epochs,
         long maxSteps,
@@ -45,12 +50,20 @@ public record PretrainConfig(
     public static final double PAPER_BLR = 1.5e-4;
 
     public PretrainConfig {
-        int numPatches = MaeConfig.preset(preset).encoder().numPatches();
+        MaeConfig.preset(preset);                                    // a known name, or the error lists them
+        if (model == null) {
+            throw new IllegalArgumentException("model must be given");
+        }
+        if (model.encoder().imgHeight() != model.encoder().imgWidth()) {
+            throw new IllegalArgumentException("model.encoder: pretraining takes square inputs (the data recipe crops"
+                    + " squares), got imgHeight " + model.encoder().imgHeight() + " and imgWidth " + model.encoder().imgWidth());
+        }
+        int numPatches = model.encoder().numPatches();
         if (!(maskRatio >= 0 && maskRatio < 1)) {
             throw new IllegalArgumentException("maskRatio must be in [0, 1), got " + maskRatio);
         }
         if (Masking.lenKeep(numPatches, maskRatio) < 1) {
-            throw new IllegalArgumentException(Masking.keepsNothing(numPatches, maskRatio) + " for preset " + preset);
+            throw new IllegalArgumentException(Masking.keepsNothing(numPatches, maskRatio));
         }
         positive("epochs", epochs);
         if (maxSteps < 0) {
@@ -81,32 +94,35 @@ public record PretrainConfig(
 
     /** The official defaults for a preset (budget: 400 epochs, 40 warm-up). */
     public static PretrainConfig defaults(String preset) {
-        return new PretrainConfig(preset, MaeConfig.preset(preset).normPixLoss(), 0.75, 400, 0, 128, 1,
+        return new PretrainConfig(preset, MaeConfig.preset(preset), 0.75, 400, 0, 128, 1,
                 PAPER_BLR, 0, 0, 40, 0.05, 0, 0, 20);
     }
 
-    /** The inverse of {@link #flatten()} (a checkpoint's config); a missing or bad field is named. */
+    /**
+     * The inverse of {@link #flatten()} (a checkpoint's config): unknown keys, missing keys and bad
+     * values are errors naming the key. Also reads the flat keys that checkpoints of format /2
+     * and /1 stored (a preset name and its normPixLoss; {@code lr} held the actual rate).
+     */
     public static PretrainConfig fromFlat(Map<String, String> m) {
-        return new PretrainConfig(field(m, "preset"), Boolean.parseBoolean(field(m, "normPixLoss")),
-                Double.parseDouble(field(m, "maskRatio")), Integer.parseInt(field(m, "epochs")),
-                Long.parseLong(field(m, "maxSteps")), Integer.parseInt(field(m, "batchSize")),
-                Integer.parseInt(field(m, "accumIter")), Double.parseDouble(field(m, "blr")),
-                Double.parseDouble(field(m, "lr")), Double.parseDouble(field(m, "minLr")),
-                Double.parseDouble(field(m, "warmupEpochs")), Double.parseDouble(field(m, "weightDecay")),
-                Double.parseDouble(field(m, "clipGrad")), Long.parseLong(field(m, "seed")),
-                Integer.parseInt(field(m, "checkpointEvery")));
-    }
-
-    private static String field(Map<String, String> m, String key) {
-        String v = m.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException("config field " + key + " is missing");
+        if (m.containsKey("model.encoder.embedDim")) {
+            return Configs.unflatten(PretrainConfig.class, m);
         }
-        return v;
+        Map<String, String> legacy = new LinkedHashMap<>(m);
+        String preset = legacy.remove("preset");
+        if (preset == null) {
+            throw new ConfigException("preset", "config key 'preset' is missing");
+        }
+        MaeConfig model = MaeConfig.preset(preset).withNormPixLoss(Boolean.parseBoolean(legacy.remove("normPixLoss")));
+        legacy.keySet().removeIf(k -> k.startsWith("model.") || k.equals("effectiveBatch"));   // derived
+        Map<String, String> flat = new PretrainConfig(preset, model, 0.75, 1, 0, 1, 1, PAPER_BLR, 0, 0, 0, 0, 0, 0, 1)
+                .flatten();
+        flat.putAll(legacy);
+        return Configs.unflatten(PretrainConfig.class, flat);
     }
 
-    public MaeConfig model() {
-        return MaeConfig.preset(preset).withNormPixLoss(normPixLoss);
+    /** Per-patch normalised pixel targets (the model's). */
+    public boolean normPixLoss() {
+        return model.normPixLoss();
     }
 
     /** Images per optimiser step: batchSize * accumIter (one process). */
@@ -119,36 +135,16 @@ public record PretrainConfig(
         return lr > 0 ? lr : blr * effectiveBatch() / 256.0;
     }
 
-    /** Flattened for tracking and checkpoints ("model.embedDim" -> "192", ...). */
+    /** The config as dotted keys ("model.encoder.embedDim" -> "192", ...): what checkpoints store. */
     public Map<String, String> flatten() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("preset", preset);
-        m.put("normPixLoss", String.valueOf(normPixLoss));
-        m.put("maskRatio", String.valueOf(maskRatio));
-        m.put("epochs", String.valueOf(epochs));
-        m.put("maxSteps", String.valueOf(maxSteps));
-        m.put("batchSize", String.valueOf(batchSize));
-        m.put("accumIter", String.valueOf(accumIter));
+        return Configs.flatten(this);
+    }
+
+    /** What tracking records: the config's keys and the values derived from them (effective batch, actual lr). */
+    public Map<String, String> tracked() {
+        Map<String, String> m = flatten();
         m.put("effectiveBatch", String.valueOf(effectiveBatch()));
-        m.put("blr", String.valueOf(blr));
-        m.put("lr", String.valueOf(actualLr()));
-        m.put("minLr", String.valueOf(minLr));
-        m.put("warmupEpochs", String.valueOf(warmupEpochs));
-        m.put("weightDecay", String.valueOf(weightDecay));
-        m.put("clipGrad", String.valueOf(clipGrad));
-        m.put("seed", String.valueOf(seed));
-        m.put("checkpointEvery", String.valueOf(checkpointEvery));
-        var enc = model().encoder();
-        m.put("model.imgSize", String.valueOf(enc.imgSize()));
-        m.put("model.patchSize", String.valueOf(enc.patchSize()));
-        m.put("model.inChans", String.valueOf(enc.inChans()));
-        m.put("model.embedDim", String.valueOf(enc.embedDim()));
-        m.put("model.depth", String.valueOf(enc.depth()));
-        m.put("model.numHeads", String.valueOf(enc.numHeads()));
-        m.put("model.mlpRatio", String.valueOf(enc.mlpRatio()));
-        m.put("model.decoderEmbedDim", String.valueOf(model().decoderEmbedDim()));
-        m.put("model.decoderDepth", String.valueOf(model().decoderDepth()));
-        m.put("model.decoderNumHeads", String.valueOf(model().decoderNumHeads()));
+        m.put("actualLr", String.valueOf(actualLr()));
         return m;
     }
 

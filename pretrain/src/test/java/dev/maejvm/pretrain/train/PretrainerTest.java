@@ -34,7 +34,7 @@ class PretrainerTest {
     Path dir;
 
     static PretrainConfig config(int epochs, long maxSteps) {
-        return new PretrainConfig("micro", false, 0.75, epochs, maxSteps, 16, 1, 1.5e-4, 2e-3, 0, 0.5, 0.05, 0, 7, 1);
+        return new PretrainConfig("micro", dev.maejvm.vit.model.MaeConfig.preset("micro"), 0.75, epochs, maxSteps, 16, 1, 1.5e-4, 2e-3, 0, 0.5, 0.05, 0, 7, 1);
     }
 
     /** Records every step's loss. */

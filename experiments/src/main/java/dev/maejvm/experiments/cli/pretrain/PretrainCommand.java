@@ -120,7 +120,7 @@ public final class PretrainCommand implements Callable<Integer> {
         ls.add(journal);                              // first: its run id is the one checkpoints keep
         ls.add(ProgressListener.forConsole(totalSteps));
         TrainingListener listener = new TrainingListeners(ls);
-        String runId = listener.runStarted(new RunStart("pretrain", "pretrain-" + cfg.preset(), cfg.flatten(),
+        String runId = listener.runStarted(new RunStart("pretrain", "pretrain-" + cfg.preset(), cfg.tracked(),
                 runTags(pd), out, start.runId(), start.step()));
         TrainState begin = runId != null ? start.withRunId(runId) : start;
         listener.artifactWritten(out.resolve("config.json"), "");

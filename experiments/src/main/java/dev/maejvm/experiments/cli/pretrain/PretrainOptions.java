@@ -58,13 +58,17 @@ public final class PretrainOptions {
     @Option(names = "--checkpoint-every", description = "Checkpoint every N epochs (and always at the end). Default: 20.")
     Integer checkpointEvery;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Set any config key, e.g. --set model.decoderDepth=2"
+            + " --set model.encoder.embedDim=256 (repeatable; the keys are those of config.json). Applied after the options above.")
+    List<String> set = new ArrayList<>();
+
     /** The quick start's budget when no --data is given: short enough for a first run. */
     static PretrainConfig quickStart(PretrainConfig c) {
-        return new PretrainConfig(c.preset(), c.normPixLoss(), c.maskRatio(), 1, 300, c.batchSize(), c.accumIter(),
+        return new PretrainConfig(c.preset(), c.model(), c.maskRatio(), 1, 300, c.batchSize(), c.accumIter(),
                 c.blr(), c.lr(), c.minLr(), 0.1, c.weightDecay(), c.clipGrad(), c.seed(), c.checkpointEvery());
     }
 
-    /** The options the user gave, as flattened config keys. */
+    /** The options the user gave (then the --set assignments), as flattened config keys. */
     Map<String, String> given() {
         Map<String, String> m = new LinkedHashMap<>();
         put(m, "preset", preset);
@@ -73,7 +77,7 @@ public final class PretrainOptions {
         put(m, "batchSize", batchSize);
         put(m, "accumIter", accumIter);
         put(m, "maskRatio", maskRatio);
-        put(m, "normPixLoss", normPixLoss);
+        put(m, "model.normPixLoss", normPixLoss);
         put(m, "blr", blr);
         put(m, "lr", lr);
         put(m, "minLr", minLr);
@@ -82,6 +86,13 @@ public final class PretrainOptions {
         put(m, "clipGrad", clipGrad);
         put(m, "seed", seed);
         put(m, "checkpointEvery", checkpointEvery);
+        for (String a : set) {
+            int eq = a.indexOf('=');
+            if (eq <= 0) {
+                throw new dev.maejvm.train.config.ConfigException(a, "--set takes KEY=VALUE, got '" + a + "'");
+            }
+            m.put(a.substring(0, eq).trim(), a.substring(eq + 1));
+        }
         return m;
     }
 
@@ -97,10 +108,7 @@ public final class PretrainOptions {
         if (quickStartBudget) {
             base = quickStart(base);
         }
-        Map<String, String> flat = base.flatten();
-        flat.put("lr", lr != null ? String.valueOf(lr) : "0");
-        flat.putAll(given());
-        return PretrainConfig.fromFlat(flat);
+        return dev.maejvm.train.config.Configs.with(base, given());
     }
 
     /**
@@ -108,13 +116,16 @@ public final class PretrainOptions {
      * option that differs is an error naming it.
      */
     PretrainConfig resumed(Map<String, String> checkpointConfig) {
-        Map<String, String> flat = new LinkedHashMap<>(checkpointConfig);
+        PretrainConfig saved = PretrainConfig.fromFlat(checkpointConfig);          // also a checkpoint of format /2 or /1
+        Map<String, String> given = given();
+        dev.maejvm.train.config.Configs.with(saved, given);                         // unknown keys, bad values: named
+        Map<String, String> flat = saved.flatten();
         List<String> conflicts = new ArrayList<>();
-        given().forEach((k, v) -> {
+        given.forEach((k, v) -> {
             if (RESUMABLE_CHANGES.contains(k)) {
                 flat.put(k, v);
-            } else if (!same(checkpointConfig.get(k), v)) {
-                conflicts.add(k + " " + v + " (the checkpoint has " + checkpointConfig.get(k) + ")");
+            } else if (!same(flat.get(k), v)) {
+                conflicts.add(k + " " + v + " (the checkpoint has " + flat.get(k) + ")");
             }
         });
         if (!conflicts.isEmpty()) {
