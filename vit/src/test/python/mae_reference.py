@@ -16,12 +16,13 @@ Differences from the official code, none of which changes a value:
   - patchify / unpatchify use in_chans (official: hard-coded 3 channels);
   - the mask is created in the input's dtype (official: float32 always);
   - no dropout / drop-path modules (the official MAE pretrains with both at 0).
-Details that decide parity (FACTS.md): LayerNorm eps 1e-6; qkv bias on; scale head_dim^-0.5;
-exact erf GELU; norm-pix targets with unbiased variance; the sin-cos tables are float64 in numpy,
-then rounded to float32 by the official `.float()`. Init: xavier_uniform_ on Linear weights and
-on the patch-embed weight viewed as [D, C*p*p], Linear biases 0, LayerNorm 1/0, cls and mask
-tokens normal(std .02). Note that the official _init_weights does not touch the Conv2d, so
-patch_embed.proj.bias keeps PyTorch's Conv2d default, uniform(+-1/sqrt(C*p*p)); it is not 0.
+Details that decide parity, each as the official code has it: LayerNorm eps 1e-6; qkv bias on;
+scale head_dim^-0.5; exact erf GELU; norm-pix targets with unbiased variance; the sin-cos tables
+are float64 in numpy, then rounded to float32 by the official `.float()`. Init: xavier_uniform_
+on Linear weights and on the patch-embed weight viewed as [D, C*p*p], Linear biases 0, LayerNorm
+1/0, cls and mask tokens normal(std .02). Note that the official _init_weights does not touch
+the Conv2d, so patch_embed.proj.bias keeps PyTorch's Conv2d default, uniform(+-1/sqrt(C*p*p));
+it is not 0.
 """
 import json
 import struct

@@ -12,7 +12,8 @@ inlined; vit/src/test/python/check_bench_model.py checks that the two agree.
 import os
 
 # Before torch is imported: Debian's torch otherwise spins its OpenMP threads between ops and
-# starves OpenBLAS's on 2 cores, running at about half speed (FACTS.md).
+# starves OpenBLAS's on 2 cores, running at about half speed (seen on the project's 2-core
+# machines with Debian 12's python3-torch 1.13).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse  # noqa: E402

@@ -21,7 +21,7 @@ import org.apache.commons.imaging.Imaging;
 /**
  * Decodes an image file to pixels that agree with other decoders (ImageMagick, libpng, PIL):
  * the format is recognised from the file's first bytes, then each goes to the decoder that is
- * right for it (FACTS.md lists where Commons Imaging is wrong; DecodeTest checks every case):
+ * right for it (docs/DATA.md lists where Commons Imaging is wrong; DecodeTest checks every case):
  * <ul>
  *   <li>BMP, GIF (first frame), PBM: Apache Commons Imaging, falling back to the JDK's ImageIO;
  *   <li>JPEG (baseline, progressive, gray, CMYK): ImageIO. Commons Imaging refuses progressive

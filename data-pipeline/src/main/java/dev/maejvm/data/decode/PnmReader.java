@@ -11,9 +11,9 @@ import java.nio.file.Path;
 
 /**
  * Netpbm gray and colour maps, P2/P5 (PGM) and P3/P6 (PPM), of any maxval up to 65535 (two
- * big-endian bytes per sample above 255). Commons Imaging gets 16-bit PPM wrong (FACTS.md), so
- * these are read here; the format is a short header and raw samples. Bitmaps (P1/P4) go to
- * Commons Imaging, which reads them right.
+ * big-endian bytes per sample above 255). Commons Imaging 1.0.0-alpha6 decodes 16-bit PPM to
+ * wrong pixels (docs/DATA.md), so these are read here; the format is a short header and raw
+ * samples. Bitmaps (P1/P4) go to Commons Imaging, which reads them right.
  */
 final class PnmReader {
     private PnmReader() {}

@@ -7,10 +7,11 @@ import java.nio.ByteOrder;
 /**
  * 16-bit TIFF with the horizontal-differencing predictor (predictor 2; ImageMagick writes it by
  * default for 16-bit LZW and deflate). The JDK refuses it ("16-bit samples are not supported for
- * Horizontal differencing Predictor") and Commons Imaging decodes it to wrong pixels (FACTS.md).
- * The correction: set the predictor tag of the first IFD to 1 in a copy of the bytes, let the JDK
- * decompress the differences, then add them back up along each row here (modulo 2^16, restarting
- * at each strip row or tile row, as the TIFF 6.0 specification defines the predictor).
+ * Horizontal differencing Predictor") and Commons Imaging 1.0.0-alpha6 decodes it to wrong
+ * pixels (docs/DATA.md). The correction: set the predictor tag of the first IFD to 1 in a copy
+ * of the bytes, let the JDK decompress the differences, then add them back up along each row here
+ * (modulo 2^16, restarting at each strip row or tile row, as the TIFF 6.0 specification defines
+ * the predictor).
  */
 final class TiffPredictor {
     private static final int IMAGE_WIDTH = 256;

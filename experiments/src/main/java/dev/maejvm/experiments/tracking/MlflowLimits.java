@@ -4,11 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
 
 /**
- * What an MLflow tracking server accepts (FACTS.md, seen on MLflow 2.12.2): per log-batch at most
- * 1000 metrics, 100 params and tags together, 1000 entities in all; keys of at most 250
- * characters, param values of at most 6000, tag values of at most 5000. Over that the server
- * answers HTTP 400, so values are made to fit here and the change is said (see {@link #key} and
- * {@link #value}).
+ * What an MLflow tracking server accepts (seen on MLflow 2.12.2; docs/TRACKING.md): per
+ * log-batch at most 1000 metrics, 100 params and tags together, 1000 entities in all; keys of at
+ * most 250 characters, param values of at most 6000, tag values of at most 5000. Over that the
+ * server answers HTTP 400, so values are made to fit here and the change is said (see
+ * {@link #key} and {@link #value}).
  */
 final class MlflowLimits {
     static final int MAX_METRICS_PER_BATCH = 1000;

@@ -25,9 +25,10 @@ import java.util.regex.Pattern;
 
 /**
  * An in-process MLflow tracking server: the REST endpoints the official Java client calls for
- * experiments, runs, params, metrics and tags, plus the artifact proxy, with the behaviour
- * FACTS.md records for MLflow 2.12.2 (batch limits, immutable params, key/value limits, bare NaN
- * stored as 0 with timestamp 0 and step 0, Infinity clamped, timestamp required on log-metric).
+ * experiments, runs, params, metrics and tags, plus the artifact proxy, with the behaviour seen
+ * on MLflow 2.12.2 with a SQLite backend (docs/TRACKING.md): batch limits, immutable params,
+ * key/value limits, bare NaN stored as 0 with timestamp 0 and step 0, Infinity clamped,
+ * timestamp required on log-metric.
  * Stricter than MLflow's SQL store in one way on purpose: it keeps every metric point it is sent,
  * duplicates included (the SQL store drops exact repeats), so a test sees any double delivery.
  * Faults: {@link #stop} / {@link #start} (down and back on the same port), {@link #fail500}

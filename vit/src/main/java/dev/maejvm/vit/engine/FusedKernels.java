@@ -8,8 +8,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Row-wise operations fused into one pass over memory, in plain Java, for float32 arrays that
  * live in host memory (the CPU backend): ND4J runs them as several ops each, and its column
- * broadcasts and row reductions cost 0.3-0.8 ms per op at the encoder's shapes (a layer norm
- * took 3.9 ms; fused it takes ~0.4). Rows are split across the cores.
+ * broadcasts and row reductions are slow at the encoder's shapes, so one fused pass costs a
+ * fraction of the ops it replaces (timings in docs/PERFORMANCE.md). Rows are split across the
+ * cores.
  *
  * <p>{@link #applies} says whether the fast path can take the given arrays; otherwise the
  * layers run their portable ND4J-op path (float64, the gradient checks; other backends). Both
@@ -22,7 +23,7 @@ public final class FusedKernels {
     private static final int PIECES_PER_THREAD = 4;
     /** Elements per piece of the element-wise kernels: three arrays of it stay in L1/L2. */
     static final int CHUNK = 2048;
-    /** Three CHUNK arrays per thread, reused (per-piece arrays made ~0.3 GB of garbage per step). */
+    /** Three CHUNK arrays per thread, reused: fresh arrays per piece made a lot of garbage every step. */
     static final ThreadLocal<float[][]> CHUNK_ARRAYS = ThreadLocal.withInitial(() -> new float[3][CHUNK]);
 
     private FusedKernels() {}

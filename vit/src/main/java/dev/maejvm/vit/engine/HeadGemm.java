@@ -8,8 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * host memory through the OpenBLAS that the CPU backend bundles ({@code cblas_sgemm} with
  * leading dimensions), so q, k and v are read where the qkv projection wrote them and the
  * context is written where the output projection reads it: no head permutes. ND4J's batched
- * matmul ran these at 14 GFLOP/s ([384,13,64]x[384,64,13]) and 42 ([512,50,32]x[512,32,50]);
- * one cblas call per head, samples split over the cores: 47 and 101 (measured in one run).
+ * matmul runs these small products slowly; one cblas call per head, the (sample, head) pairs
+ * split over the cores, runs them much faster (timings in docs/PERFORMANCE.md).
  *
  * <p>{@link #applies} is false where OpenBLAS is absent ({@link Sgemm}). The (sample, head) pairs
  * are split over the cores, so sgemm is called from several threads at once, each call on one thread

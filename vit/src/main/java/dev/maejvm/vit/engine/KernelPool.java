@@ -8,15 +8,15 @@ import java.util.function.IntConsumer;
 /**
  * The cores' share of the Java kernels: the calling thread and one helper thread per further core
  * take the tasks of a job from a shared counter, so the caller starts at once and does the whole
- * job itself when a helper is slow to wake. A parallel stream on the common fork-join pool handed
- * its second half to a parked worker that took ~70 µs to start on the project's 2-core VM: 2 x 20
- * µs of work took 58-70 µs, 200 µs of work 170 (measured in one run). Here the same took 45-54
- * and 135-139, and a helper that is still spinning from the job before starts at once. A step of
- * the tiny preset runs ~500 such jobs, at any mask ratio.
+ * job itself when a helper is slow to wake. A parallel stream on the common fork-join pool hands
+ * its second half to a parked worker, which is slow to start on a 2-core VM: for the kernels'
+ * short jobs the hand-off costs as much as the work it spreads. Here a helper that is still
+ * spinning from the job before starts at once. A step of the tiny preset runs ~500 such jobs,
+ * at any mask ratio (timings in docs/PERFORMANCE.md).
  *
  * <p>Helpers spin for {@link #SPIN_NANOS} after a job, then park, so that an idle model leaves the
  * cores free (since the products run here too, {@link Sgemm}, a helper is seldom idle for long
- * during a step: spinning 200 or 1000 µs measured the same as 20). One job runs at a time;
+ * during a step, and a longer spin gains nothing). One job runs at a time;
  * a job started while another runs (from another thread, or from inside a task) runs in its
  * caller alone, with the same rules: every task runs, and the first exception is thrown.
  */

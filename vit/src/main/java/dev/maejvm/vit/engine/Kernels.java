@@ -41,8 +41,8 @@ public final class Kernels {
     }
 
     /**
-     * z[i, j] = x[i, j] * col[i]  (x, z: [M, K]; col: [M]). ND4J's column broadcast took 4 ms
-     * at [6400, 128]; float32 host arrays take {@link FusedKernels}' row loop instead.
+     * z[i, j] = x[i, j] * col[i]  (x, z: [M, K]; col: [M]). ND4J's column broadcast is slow at
+     * these shapes; float32 host arrays take {@link FusedKernels}' row loop instead.
      */
     public static void mulColumn(INDArray x, INDArray col, INDArray z) {
         if (FusedKernels.applies(x, col, z)) {

@@ -12,7 +12,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * One model's shared work buffers. Layers reach it through a {@link Scratch} scope that the model
  * that owns them declares: layers given the same scope and the same key take turns with one
  * buffer (the twelve encoder blocks' attention-gradient buffers are one buffer), layers given
- * their own scopes share nothing. At the tiny preset the shared backward buffers save ~0.6 GB.
+ * their own scopes share nothing. Sharing the backward buffers lowers a training step's peak
+ * memory (the tiny preset's figure is in docs/PERFORMANCE.md).
  *
  * <p>Every hand-out of a buffer bumps its version. A layer that keeps a buffer it did not allocate
  * (an input it needs in backward) takes a {@link Stamp} of it and checks it before use: if

@@ -10,9 +10,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * float32 matrix products straight through the OpenBLAS that ND4J's CPU backend bundles
  * ({@code cblas_sgemm}, row-major, with leading dimensions), on host memory. ND4J's Mmul op
- * reaches the same gemm but adds 0.1-0.3 ms of op set-up per call, which at the tiny preset's
- * shapes is 14 % of the gemm time (425 -> 367 ms a step, measured in one run); it also ran
- * [1664,192]x[192,128] at 40 GFLOP/s where OpenBLAS itself runs it at 190.
+ * reaches the same gemm but adds an op set-up to every call, a sizeable share of the gemm time
+ * at the tiny preset's small shapes, and it ran some of those shapes at a fraction of the speed
+ * OpenBLAS itself reaches (timings in docs/PERFORMANCE.md).
  *
  * <p>A product of at least {@link #MIN_SPLIT_MACS} multiply-adds is split over the cores by
  * {@link KernelPool}: c's rows (or its columns, where it has more) in one piece per thread, each
@@ -20,10 +20,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * the first such product (ND4J's own products, float64 ones included, then run on one core). Its
  * threads sleep after each product (they must: they would hold the core the Java kernels between
  * products need) and took long to wake, while the pool's helper is usually still spinning from
- * the kernel before; its own split also ran the weight gradients' shapes slowly (dW [128, 128]
- * over 6400 rows: 1.57 ms on two OpenBLAS threads, 1.28 ms as two single-threaded halves). The
- * tiny preset's step went 0.648 -> 0.613 s at 75 % masking and 1.63 -> 1.55 s at 0 % (2 cores,
- * one run each). {@code -Dmae.openblasThreads=true} keeps OpenBLAS's threading instead.
+ * the kernel before; its own split also ran the weight gradients' shapes (dW = dy^T x over
+ * thousands of rows) slower than two single-threaded halves do. The tiny preset's step is
+ * faster this way at both mask ratios (timings in docs/PERFORMANCE.md).
+ * {@code -Dmae.openblasThreads=true} keeps OpenBLAS's threading instead.
  *
  * <p>OpenBLAS is looked up by reflection, so this module compiles against any ND4J backend;
  * {@link #applies} is false where it is absent, and callers then use ND4J's ops.
