@@ -1,8 +1,8 @@
 package dev.maejvm.experiments.progress;
 
-import dev.maejvm.pretrain.events.RunStart;
-import dev.maejvm.pretrain.events.RunStatus;
-import dev.maejvm.pretrain.events.TrainingListener;
+import dev.maejvm.train.events.RunStart;
+import dev.maejvm.train.events.RunStatus;
+import dev.maejvm.train.events.TrainingListener;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.maejvm.experiments.tracking;
 
+
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

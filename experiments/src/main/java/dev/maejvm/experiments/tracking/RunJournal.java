@@ -1,9 +1,9 @@
 package dev.maejvm.experiments.tracking;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.maejvm.pretrain.events.RunStart;
-import dev.maejvm.pretrain.events.RunStatus;
-import dev.maejvm.pretrain.events.TrainingListener;
+import dev.maejvm.train.events.RunStart;
+import dev.maejvm.train.events.RunStatus;
+import dev.maejvm.train.events.TrainingListener;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

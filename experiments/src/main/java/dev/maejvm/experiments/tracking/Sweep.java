@@ -1,7 +1,7 @@
 package dev.maejvm.experiments.tracking;
 
-import dev.maejvm.pretrain.events.RunStart;
-import dev.maejvm.pretrain.events.RunStatus;
+import dev.maejvm.train.events.RunStart;
+import dev.maejvm.train.events.RunStatus;
 import java.nio.file.Path;
 import java.util.Map;
 

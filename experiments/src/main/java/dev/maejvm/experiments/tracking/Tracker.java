@@ -1,9 +1,10 @@
 package dev.maejvm.experiments.tracking;
 
-import dev.maejvm.pretrain.checkpoint.CodeVersion;
-import dev.maejvm.pretrain.events.RunStart;
-import dev.maejvm.pretrain.events.RunStatus;
-import dev.maejvm.pretrain.events.TrainingListener;
+
+import dev.maejvm.train.CodeVersion;
+import dev.maejvm.train.events.RunStart;
+import dev.maejvm.train.events.RunStatus;
+import dev.maejvm.train.events.TrainingListener;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

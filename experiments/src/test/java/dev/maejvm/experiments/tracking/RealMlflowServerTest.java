@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.maejvm.pretrain.events.RunStart;
-import dev.maejvm.pretrain.events.RunStatus;
+import dev.maejvm.train.events.RunStart;
+import dev.maejvm.train.events.RunStatus;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

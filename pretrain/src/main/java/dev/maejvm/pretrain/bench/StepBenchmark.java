@@ -1,7 +1,7 @@
 package dev.maejvm.pretrain.bench;
 
-import dev.maejvm.pretrain.optim.AdamW;
-import dev.maejvm.pretrain.optim.AdamWConfig;
+import dev.maejvm.train.optim.AdamW;
+import dev.maejvm.train.optim.AdamWConfig;
 import dev.maejvm.vit.model.FlopCount;
 import dev.maejvm.vit.model.MaeConfig;
 import dev.maejvm.vit.model.Masking;

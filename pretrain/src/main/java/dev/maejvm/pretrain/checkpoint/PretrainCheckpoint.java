@@ -1,10 +1,12 @@
 package dev.maejvm.pretrain.checkpoint;
 
+import dev.maejvm.train.CodeVersion;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.maejvm.pretrain.optim.AdamW;
+import dev.maejvm.train.optim.AdamW;
 import dev.maejvm.pretrain.train.PretrainConfig;
-import dev.maejvm.pretrain.train.TrainState;
+import dev.maejvm.train.TrainState;
 import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.io.SafeTensors;
 import dev.maejvm.vit.model.MaskedAutoencoder;
@@ -83,7 +85,7 @@ public final class PretrainCheckpoint {
         Info info = info(file, header.metadata());
         Map<String, INDArray> state = optimizer.state();
         boolean flat = FORMAT_V1.equals(header.metadata().get("format"));       // format /1: two flat tensors
-        checkOptimizerState(file, header, flat, state, model.params().size());
+        checkOptimizerState(file, header, flat, state, model.params().gradSize());
         StateDict.load(file, MODEL, model.params(), true);
         SafeTensors.stream(file, model.params().dataType(), t -> t.name().startsWith(OPTIMIZER), (t, v) -> {
             String key = t.name().substring(OPTIMIZER.length());
@@ -92,8 +94,8 @@ public final class PretrainCheckpoint {
                 return;
             }
             String prefix = key.equals("exp_avg") ? AdamW.EXP_AVG : AdamW.EXP_AVG_SQ;
-            for (Param p : model.params().params()) {
-                state.get(prefix + p.name()).assign(p.sliceOf(v));
+            for (Param p : model.params().trainableParams()) {
+                state.get(prefix + p.name()).assign(p.gradSliceOf(v));
             }
         });
         optimizer.restoreStep(Long.parseLong(header.metadata().getOrDefault("optimizer_step", "0")));

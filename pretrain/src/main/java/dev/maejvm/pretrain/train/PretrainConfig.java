@@ -1,5 +1,6 @@
 package dev.maejvm.pretrain.train;
 
+
 import dev.maejvm.train.config.ConfigException;
 import dev.maejvm.train.config.Configs;
 import dev.maejvm.vit.model.MaeConfig;

@@ -1,8 +1,13 @@
 package dev.maejvm.pretrain.train;
 
-import dev.maejvm.pretrain.events.TrainingListener;
-import dev.maejvm.pretrain.optim.AdamW;
-import dev.maejvm.pretrain.optim.LrSchedule;
+import dev.maejvm.train.TrainState;
+import dev.maejvm.train.NonFiniteLossException;
+import dev.maejvm.train.EpochLog;
+import dev.maejvm.train.BatchSource;
+
+import dev.maejvm.train.events.TrainingListener;
+import dev.maejvm.train.optim.AdamW;
+import dev.maejvm.train.optim.LrSchedule;
 import dev.maejvm.vit.model.Masking;
 import dev.maejvm.vit.model.MaskedAutoencoder;
 import java.io.IOException;

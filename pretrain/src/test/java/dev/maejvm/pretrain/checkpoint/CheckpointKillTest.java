@@ -3,8 +3,8 @@ package dev.maejvm.pretrain.checkpoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.maejvm.pretrain.optim.AdamW;
-import dev.maejvm.pretrain.optim.AdamWConfig;
+import dev.maejvm.train.optim.AdamW;
+import dev.maejvm.train.optim.AdamWConfig;
 import dev.maejvm.pretrain.train.PretrainConfig;
 import dev.maejvm.vit.model.MaskedAutoencoder;
 import java.io.BufferedReader;

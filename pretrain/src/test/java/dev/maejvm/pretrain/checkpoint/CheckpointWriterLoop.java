@@ -1,9 +1,9 @@
 package dev.maejvm.pretrain.checkpoint;
 
-import dev.maejvm.pretrain.optim.AdamW;
-import dev.maejvm.pretrain.optim.AdamWConfig;
+import dev.maejvm.train.optim.AdamW;
+import dev.maejvm.train.optim.AdamWConfig;
 import dev.maejvm.pretrain.train.PretrainConfig;
-import dev.maejvm.pretrain.train.TrainState;
+import dev.maejvm.train.TrainState;
 import dev.maejvm.vit.model.MaskedAutoencoder;
 import java.nio.file.Path;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,14 +1,19 @@
 package dev.maejvm.pretrain.train;
 
+import dev.maejvm.train.TrainState;
+import dev.maejvm.train.NonFiniteLossException;
+import dev.maejvm.train.EpochLog;
+import dev.maejvm.train.BatchSource;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
-import dev.maejvm.pretrain.events.TrainingListener;
-import dev.maejvm.pretrain.optim.AdamW;
-import dev.maejvm.pretrain.optim.AdamWConfig;
+import dev.maejvm.train.events.TrainingListener;
+import dev.maejvm.train.optim.AdamW;
+import dev.maejvm.train.optim.AdamWConfig;
 import dev.maejvm.vit.io.SafeTensors;
 import dev.maejvm.vit.model.Masking;
 import dev.maejvm.vit.model.MaskedAutoencoder;

@@ -1,5 +1,7 @@
 package dev.maejvm.pretrain.train;
 
+import dev.maejvm.train.BatchSource;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.maejvm.experiments.cli.bench;
 
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.maejvm.pretrain.bench.GemmPeak;

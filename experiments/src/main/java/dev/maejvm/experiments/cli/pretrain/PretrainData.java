@@ -1,6 +1,6 @@
 package dev.maejvm.experiments.cli.pretrain;
 
-import dev.maejvm.pretrain.train.BatchSource;
+import dev.maejvm.train.BatchSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** The data of a pretraining run: augmented batches, fixed images to reconstruct, and the normalisation. */

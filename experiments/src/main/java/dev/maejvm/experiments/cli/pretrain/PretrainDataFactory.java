@@ -10,7 +10,7 @@ import dev.maejvm.data.source.Datasets;
 import dev.maejvm.data.source.FashionMnist;
 import dev.maejvm.data.transform.Interpolation;
 import dev.maejvm.data.transform.Transforms;
-import dev.maejvm.pretrain.train.BatchSource;
+import dev.maejvm.train.BatchSource;
 import dev.maejvm.pretrain.train.PretrainConfig;
 import dev.maejvm.vit.model.ViTConfig;
 import java.nio.file.Path;

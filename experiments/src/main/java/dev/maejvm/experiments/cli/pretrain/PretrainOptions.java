@@ -1,5 +1,6 @@
 package dev.maejvm.experiments.cli.pretrain;
 
+
 import dev.maejvm.pretrain.train.PretrainConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

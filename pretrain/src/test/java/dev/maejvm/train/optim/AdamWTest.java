@@ -1,4 +1,4 @@
-package dev.maejvm.pretrain.optim;
+package dev.maejvm.train.optim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

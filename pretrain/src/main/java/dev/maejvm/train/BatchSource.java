@@ -1,4 +1,4 @@
-package dev.maejvm.pretrain.train;
+package dev.maejvm.train;
 
 import java.util.Iterator;
 import org.nd4j.linalg.api.ndarray.INDArray;

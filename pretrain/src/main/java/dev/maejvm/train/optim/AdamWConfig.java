@@ -1,4 +1,4 @@
-package dev.maejvm.pretrain.optim;
+package dev.maejvm.train.optim;
 
 /**
  * AdamW hyper-parameters; the defaults are MAE pretraining's (betas 0.9, 0.95; weight decay 0.05).

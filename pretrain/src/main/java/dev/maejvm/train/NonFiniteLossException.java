@@ -1,4 +1,4 @@
-package dev.maejvm.pretrain.train;
+package dev.maejvm.train;
 
 /** The loss became NaN or infinite; training stops (as the official code does) and keeps its last checkpoint. */
 public final class NonFiniteLossException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.maejvm.pretrain.train;
+package dev.maejvm.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

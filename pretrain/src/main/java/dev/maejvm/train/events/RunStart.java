@@ -1,4 +1,4 @@
-package dev.maejvm.pretrain.events;
+package dev.maejvm.train.events;
 
 import java.nio.file.Path;
 import java.util.Map;

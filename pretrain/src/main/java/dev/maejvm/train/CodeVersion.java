@@ -1,4 +1,4 @@
-package dev.maejvm.pretrain.checkpoint;
+package dev.maejvm.train;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

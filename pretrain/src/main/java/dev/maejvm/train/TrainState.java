@@ -1,4 +1,4 @@
-package dev.maejvm.pretrain.train;
+package dev.maejvm.train;
 
 /**
  * Where a run stands; with the seed it determines everything random that follows (data order

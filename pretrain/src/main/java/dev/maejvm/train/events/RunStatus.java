@@ -1,4 +1,4 @@
-package dev.maejvm.pretrain.events;
+package dev.maejvm.train.events;
 
 /** How a run ended (the names are MLflow's run statuses). */
 public enum RunStatus {

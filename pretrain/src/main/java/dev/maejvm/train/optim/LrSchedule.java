@@ -1,4 +1,4 @@
-package dev.maejvm.pretrain.optim;
+package dev.maejvm.train.optim;
 
 /**
  * The official MAE schedule ({@code util/lr_sched.py}), evaluated per iteration at the fractional
