@@ -131,7 +131,7 @@ public final class PretrainCommand implements Callable<Integer> {
                         new PretrainCheckpoint.DataInfo(pd.batches().describe(), pd.mean(), pd.std())),
                 (epoch, m) -> {
                     if (samples != null) {
-                        writeReconstructions(m, samples, pd, epoch, listener, cfg.seed());
+                        writeReconstructions(m, samples, pd, epoch, listener, cfg.seed(), cfg.maskRatio());
                     }
                 },
                 new EpochLog(out.resolve("log.txt")));
@@ -192,9 +192,9 @@ public final class PretrainCommand implements Callable<Integer> {
     }
 
     private void writeReconstructions(MaskedAutoencoder model, INDArray samples, PretrainData pd, int epoch,
-                                      TrainingListener listener, long seed) {
+                                      TrainingListener listener, long seed, double maskRatio) {
         int n = (int) samples.size(0);
-        Masking masking = Masking.random(n, model.config().encoder().numPatches(), 0.75, new SplittableRandom(seed));
+        Masking masking = Masking.random(n, model.config().encoder().numPatches(), maskRatio, new SplittableRandom(seed)); // the run's ratio
         Reconstruction r = Reconstruction.of(model, samples, masking);
         int size = model.config().encoder().imgSize();
         int scale = Math.max(1, 112 / size);
