@@ -1,22 +1,21 @@
 package dev.maejvm.train;
 
 import java.util.Iterator;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Where a training loop gets its images: a fixed number of batches per epoch, in an order that
+ * Where a training loop gets its batches (images, or images with labels): a fixed number of batches per epoch, in an order that
  * depends only on (seed, epoch), so that a resumed run sees the same batches.
  */
-public interface BatchSource extends AutoCloseable {
+public interface BatchSource<B> extends AutoCloseable {
 
     int batchesPerEpoch();
 
     /**
      * The batches of one epoch, starting at batch {@code fromBatch} (to resume mid-epoch).
      *
-     * @return images [B, C, H, W] float32, normalised
+     * @return the batches (for MAE pretraining: images [B, C, H, W] float32, normalised)
      */
-    Iterator<INDArray> epoch(int epoch, int fromBatch);
+    Iterator<B> epoch(int epoch, int fromBatch);
 
     /** One line: what the data is (for logs and tracking). */
     String describe();

@@ -1,6 +1,7 @@
 package dev.maejvm.pretrain.train;
 
 
+import dev.maejvm.train.LoopConfig;
 import dev.maejvm.train.config.ConfigException;
 import dev.maejvm.train.config.Configs;
 import dev.maejvm.vit.model.MaeConfig;
@@ -124,6 +125,11 @@ public record PretrainConfig(
     /** Per-patch normalised pixel targets (the model's). */
     public boolean normPixLoss() {
         return model.normPixLoss();
+    }
+
+    /** The training loop's settings (the lr already scaled from blr). */
+    public LoopConfig loop() {
+        return new LoopConfig(epochs, maxSteps, accumIter, actualLr(), minLr, warmupEpochs, clipGrad, checkpointEvery, seed);
     }
 
     /** Images per optimiser step: batchSize * accumIter (one process). */

@@ -25,7 +25,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * parameters that lie together in both the value and the gradient buffer and share one group's
  * setting: no [P] mask to hold or read.
  */
-public final class AdamW {
+public final class AdamW implements Optimizer {
     public static final String EXP_AVG = "exp_avg.";
     public static final String EXP_AVG_SQ = "exp_avg_sq.";
     private static final int CHUNK = 4096;
@@ -109,6 +109,7 @@ public final class AdamW {
     }
 
     /** Number of updates done (t in the bias corrections). */
+    @Override
     public long step() {
         return step;
     }
@@ -127,6 +128,7 @@ public final class AdamW {
      * {@code exp_avg.<name>} and {@code exp_avg_sq.<name>}, views in the parameter's shape.
      * Per parameter, no tensor is bigger than its weight (flat, vit-h14's are 2.6 GB each).
      */
+    @Override
     public Map<String, INDArray> state() {
         Map<String, INDArray> state = new LinkedHashMap<>();
         for (Param p : store.trainableParams()) {
@@ -139,6 +141,7 @@ public final class AdamW {
     }
 
     /** Sets the update count after the moments were copied into {@link #state()}'s views (a resume). */
+    @Override
     public void restoreStep(long step) {
         if (step < 0) {
             throw new IllegalArgumentException("step must be >= 0, got " + step);
@@ -147,6 +150,7 @@ public final class AdamW {
     }
 
     /** One update with learning rate {@code lr} (each group's: lr * lrScale) from the gradients in the store. */
+    @Override
     public void update(double lr) {
         step++;
         INDArray p = store.values();
@@ -223,19 +227,5 @@ public final class AdamW {
     /** y += alpha * x. */
     private static void axpy(double alpha, INDArray x, INDArray y) {
         Nd4j.getBlasWrapper().level1().axpy(y.length(), alpha, x, y);
-    }
-
-    /** The global L2 norm of the gradients. */
-    public static double gradNorm(ParamStore store) {
-        return store.grads().norm2Number().doubleValue();
-    }
-
-    /** Scales the gradients so their global norm is at most {@code maxNorm}; returns the norm before. */
-    public static double clipGradNorm(ParamStore store, double maxNorm) {
-        double norm = gradNorm(store);
-        if (norm > maxNorm) {
-            store.grads().muli(maxNorm / (norm + 1e-6));
-        }
-        return norm;
     }
 }

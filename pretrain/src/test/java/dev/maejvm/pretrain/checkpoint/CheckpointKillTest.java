@@ -1,5 +1,6 @@
 package dev.maejvm.pretrain.checkpoint;
 
+import dev.maejvm.train.Checkpoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,7 +57,7 @@ class CheckpointKillTest {
             Thread.sleep(delay);
             p.destroyForcibly().waitFor();
             reader.join(10_000);
-            PretrainCheckpoint.Info info = PretrainCheckpoint.restore(file, model, opt);
+            Checkpoint.Info info = PretrainCheckpoint.restore(file, model, opt);
             long step = info.state().step();
             assertTrue(step == lastWritten.get() || step == lastWritten.get() + 1,
                     "after a kill " + delay + " ms into writing, the checkpoint is step " + step

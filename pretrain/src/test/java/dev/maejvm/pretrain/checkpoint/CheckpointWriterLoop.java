@@ -1,5 +1,6 @@
 package dev.maejvm.pretrain.checkpoint;
 
+import dev.maejvm.train.Checkpoint;
 import dev.maejvm.train.optim.AdamW;
 import dev.maejvm.train.optim.AdamWConfig;
 import dev.maejvm.pretrain.train.PretrainConfig;
@@ -18,7 +19,7 @@ public final class CheckpointWriterLoop {
         for (long step = 1; ; step++) {
             model.params().values().addi(1);          // every checkpoint differs from the one before
             PretrainCheckpoint.save(file, model, opt, cfg, new TrainState(0, 0, step, null),
-                    new PretrainCheckpoint.DataInfo("loop", new float[] {0.5f}, new float[] {0.25f}));
+                    new Checkpoint.DataInfo("loop", new float[] {0.5f}, new float[] {0.25f}));
             System.out.println("wrote " + step);
             System.out.flush();
         }

@@ -1,5 +1,7 @@
 package dev.maejvm.pretrain.train;
 
+import dev.maejvm.train.Trainer;
+import dev.maejvm.train.Checkpoint;
 import dev.maejvm.train.TrainState;
 import dev.maejvm.train.NonFiniteLossException;
 import dev.maejvm.train.EpochLog;
@@ -62,13 +64,13 @@ class PretrainerTest {
     /** A model, optimiser and trainer writing into {@code out}. */
     record Rig(MaskedAutoencoder model, AdamW optimizer, Pretrainer trainer, Losses losses) {}
 
-    Rig rig(PretrainConfig cfg, BatchSource data, Path out) {
+    Rig rig(PretrainConfig cfg, BatchSource<INDArray> data, Path out) {
         MaskedAutoencoder model = MaskedAutoencoder.create(cfg.model(), DataType.FLOAT, cfg.seed());
         AdamW opt = new AdamW(model.params(), new AdamWConfig(0.9, 0.95, 1e-8, cfg.weightDecay()));
         Losses losses = new Losses();
         Pretrainer t = new Pretrainer(cfg, model, opt, data, losses,
                 state -> PretrainCheckpoint.save(out.resolve(PretrainCheckpoint.FILE_NAME), model, opt, cfg, state,
-                        new PretrainCheckpoint.DataInfo(data.describe(), new float[] {0}, new float[] {1})),
+                        new Checkpoint.DataInfo(data.describe(), new float[] {0}, new float[] {1})),
                 (epoch, m) -> { }, new EpochLog(out.resolve("log.txt")));
         return new Rig(model, opt, t, losses);
     }
@@ -84,7 +86,7 @@ class PretrainerTest {
     void lossFallsAndEveryEpochIsLogged() throws IOException {
         PretrainConfig cfg = config(4, 0);
         Rig r = rig(cfg, new SyntheticBatches(8, 16, 16, 1), dir);
-        Pretrainer.Result res = r.trainer().run(TrainState.fresh());
+        Trainer.Result res = r.trainer().run(TrainState.fresh());
         assertEquals(32, res.state().step());
         double first = r.losses().byStep.subList(0, 4).stream().mapToDouble(d -> d).average().orElseThrow();
         double last = r.losses().byStep.subList(28, 32).stream().mapToDouble(d -> d).average().orElseThrow();
@@ -103,7 +105,7 @@ class PretrainerTest {
         INDArray pred = r.model().prediction();
 
         Rig fresh = rig(config(1, 0), data, dir.resolve("other"));
-        PretrainCheckpoint.Info info = PretrainCheckpoint.restore(dir.resolve(PretrainCheckpoint.FILE_NAME),
+        Checkpoint.Info info = PretrainCheckpoint.restore(dir.resolve(PretrainCheckpoint.FILE_NAME),
                 fresh.model(), fresh.optimizer());
         assertEquals(4, info.state().step());
         assertArrayEquals(new float[] {1}, info.std(), 0f, "normalisation travels with the checkpoint");
@@ -164,12 +166,12 @@ class PretrainerTest {
         Rig first = rig(config(3, 0), data, out);
         first.losses().stopAt = 8;
         first.losses().trainer = first.trainer();
-        Pretrainer.Result stopped = first.trainer().run(TrainState.fresh());
+        Trainer.Result stopped = first.trainer().run(TrainState.fresh());
         assertTrue(stopped.stoppedEarly());
         assertEquals(new TrainState(1, 2, 8, null), stopped.state());
 
         Rig second = rig(config(3, 0), data, out);
-        PretrainCheckpoint.Info info = PretrainCheckpoint.restore(out.resolve(PretrainCheckpoint.FILE_NAME),
+        Checkpoint.Info info = PretrainCheckpoint.restore(out.resolve(PretrainCheckpoint.FILE_NAME),
                 second.model(), second.optimizer());
         second.trainer().run(info.state());
 
@@ -191,7 +193,7 @@ class PretrainerTest {
         NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> r.trainer().run(TrainState.fresh()));
         assertTrue(e.getMessage().contains("Loss is NaN") && e.getMessage().contains("epoch 2"), e.getMessage());
         Rig fresh = rig(config(3, 0), new SyntheticBatches(4, 16, 16, 4), dir.resolve("x"));
-        PretrainCheckpoint.Info info = PretrainCheckpoint.restore(dir.resolve(PretrainCheckpoint.FILE_NAME),
+        Checkpoint.Info info = PretrainCheckpoint.restore(dir.resolve(PretrainCheckpoint.FILE_NAME),
                 fresh.model(), fresh.optimizer());
         assertEquals(8, info.state().step(), "the checkpoint of the last good epoch");
     }

@@ -15,7 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * random frequency and phase. Deterministic per (seed, epoch, batch); a batch may be poisoned
  * with NaN to test the non-finite stop.
  */
-final class SyntheticBatches implements BatchSource {
+final class SyntheticBatches implements BatchSource<INDArray> {
     private final int batches;
     private final int batchSize;
     private final int size;

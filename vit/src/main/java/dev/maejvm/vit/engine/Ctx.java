@@ -25,10 +25,16 @@ public record Ctx(boolean training, SplittableRandom rng) {
         return new Ctx(true, rng);
     }
 
-    /** A training pass whose random numbers are a function of (seed, iteration) only (resume replays them). */
+    /**
+     * A training pass whose random numbers are a function of (seed, iteration) only (resume
+     * replays them); a stream of its own, apart from a task's (MAE's masking noise).
+     */
     public static Ctx train(long seed, long iteration) {
-        return train(new SplittableRandom(seed * 0x9E3779B97F4A7C15L + iteration));
+        return train(new SplittableRandom((seed ^ LAYER_STREAM) * 0x9E3779B97F4A7C15L + iteration));
     }
+
+    /** Mixed into the seed so that the layers' draws are not the masking's. */
+    private static final long LAYER_STREAM = 0x2545F4914F6CDD1DL;
 
     /** An evaluation pass. */
     public static Ctx eval() {

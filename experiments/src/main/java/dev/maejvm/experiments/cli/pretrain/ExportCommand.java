@@ -1,5 +1,6 @@
 package dev.maejvm.experiments.cli.pretrain;
 
+import dev.maejvm.train.Checkpoint;
 import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
 import dev.maejvm.pretrain.train.PretrainConfig;
 import dev.maejvm.vit.model.MaskedAutoencoder;
@@ -27,7 +28,7 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PretrainCheckpoint.Loaded loaded = PretrainCheckpoint.loadModel(checkpoint);
-        PretrainCheckpoint.Info info = loaded.info();
+        Checkpoint.Info info = loaded.info();
         PretrainConfig cfg = loaded.config();
         MaskedAutoencoder model = loaded.model();
         StateDict.save(out, model, encoderOnly, Map.of("source", checkpoint.toAbsolutePath().toString(),

@@ -1,36 +1,35 @@
 package dev.maejvm.experiments.cli.pretrain;
 
+import dev.maejvm.train.Trainer;
 import dev.maejvm.experiments.progress.ProgressListener;
 import dev.maejvm.experiments.tracking.RunJournal;
 import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
+import dev.maejvm.pretrain.recon.Reconstruction;
+import dev.maejvm.pretrain.recon.ReconstructionPicture;
+import dev.maejvm.pretrain.train.PretrainConfig;
+import dev.maejvm.pretrain.train.Pretrainer;
+import dev.maejvm.train.Checkpoint;
+import dev.maejvm.train.EpochLog;
+import dev.maejvm.train.NonFiniteLossException;
+import dev.maejvm.train.RunSession;
+import dev.maejvm.train.TrainState;
 import dev.maejvm.train.events.RunStart;
-import dev.maejvm.train.events.RunStatus;
 import dev.maejvm.train.events.TrainingListener;
 import dev.maejvm.train.events.TrainingListeners;
 import dev.maejvm.train.optim.AdamW;
 import dev.maejvm.train.optim.AdamWConfig;
-import dev.maejvm.pretrain.recon.Reconstruction;
-import dev.maejvm.pretrain.recon.ReconstructionPicture;
-import dev.maejvm.train.EpochLog;
-import dev.maejvm.train.NonFiniteLossException;
-import dev.maejvm.pretrain.train.PretrainConfig;
-import dev.maejvm.pretrain.train.Pretrainer;
-import dev.maejvm.train.TrainState;
-import dev.maejvm.vit.model.Masking;
 import dev.maejvm.vit.model.MaskedAutoencoder;
+import dev.maejvm.vit.model.Masking;
 import dev.maejvm.vit.weights.StateDict;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
@@ -83,7 +82,7 @@ public final class PretrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
         }
         Optional<Path> checkpoint = resume != null ? Optional.of(resume) : PretrainCheckpoint.find(out);
-        PretrainCheckpoint.Info info = checkpoint.isPresent() ? PretrainCheckpoint.info(checkpoint.get()) : null;
+        Checkpoint.Info info = checkpoint.isPresent() ? PretrainCheckpoint.info(checkpoint.get()) : null;
         PretrainConfig cfg = info != null ? options.resumed(info.config()) : options.fresh(data == null);
         int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
         printResolved(cfg, checkpoint);
@@ -104,85 +103,44 @@ public final class PretrainCommand implements Callable<Integer> {
     }
 
     private int train(PretrainConfig cfg, MaskedAutoencoder model, AdamW optimizer, TrainState start, PretrainData pd)
-            throws IOException, InterruptedException {
-        int bpe = pd.batches().batchesPerEpoch();
-        long totalSteps = (long) cfg.epochs() * (bpe / cfg.accumIter());
-        if (cfg.maxSteps() > 0) {
-            totalSteps = Math.min(totalSteps, cfg.maxSteps());
-        }
+            throws IOException {
+        long totalSteps = cfg.loop().totalSteps(pd.batches().batchesPerEpoch());
         if (start.step() >= totalSteps) {
             System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs or --max-steps to go on)%n",
                     start.step(), totalSteps);
             return 0;
         }
-        List<TrainingListener> ls = new ArrayList<>();
         dev.maejvm.experiments.tracking.Tracker journal = tracking.listener();   // journal + MLflow when configured
-        ls.add(journal);                              // first: its run id is the one checkpoints keep
-        ls.add(ProgressListener.forConsole(totalSteps));
-        TrainingListener listener = new TrainingListeners(ls);
-        String runId = listener.runStarted(new RunStart("pretrain", "pretrain-" + cfg.preset(), cfg.tracked(),
-                runTags(pd), out, start.runId(), start.step()));
-        TrainState begin = runId != null ? start.withRunId(runId) : start;
+        // the journal first: its run id is the one checkpoints keep
+        TrainingListener listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
+        RunSession session = new RunSession(listener, journal::close);
+        TrainState begin = session.start(new RunStart("pretrain", "pretrain-" + cfg.preset(), cfg.tracked(), runTags(pd), out,
+                start.runId(), start.step()), start);
         listener.artifactWritten(out.resolve("config.json"), "");
 
         INDArray samples = reconImages > 0 ? pd.samples(reconImages) : null;
+        Checkpoint.DataInfo dataInfo = new Checkpoint.DataInfo(pd.batches().describe(), pd.mean(), pd.std());
         Pretrainer trainer = new Pretrainer(cfg, model, optimizer, pd.batches(), listener,
-                state -> PretrainCheckpoint.save(out.resolve(PretrainCheckpoint.FILE_NAME), model, optimizer, cfg, state,
-                        new PretrainCheckpoint.DataInfo(pd.batches().describe(), pd.mean(), pd.std())),
+                state -> PretrainCheckpoint.save(out.resolve(PretrainCheckpoint.FILE_NAME), model, optimizer, cfg, state, dataInfo),
                 (epoch, m) -> {
                     if (samples != null) {
                         writeReconstructions(m, samples, pd, epoch, listener, cfg.seed(), cfg.maskRatio());
                     }
                 },
                 new EpochLog(out.resolve("log.txt")));
-
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            System.err.println("\nstop requested: finishing the step and writing a checkpoint...");
-            trainer.requestStop();
-            try {
-                finished.await(120, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "mae-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        RunStatus status = RunStatus.FAILED;
-        String message = null;
         try {
-            Pretrainer.Result result = trainer.run(begin);
-            boolean interrupted = result.stoppedEarly() && result.state().step() < totalSteps;
-            status = interrupted ? RunStatus.KILLED : RunStatus.FINISHED;
-            StateDict.save(out.resolve("mae.safetensors"), model, false, Map.of("source", "mae pretrain", "step",
-                    String.valueOf(result.state().step())));
-            StateDict.save(out.resolve("encoder.safetensors"), model, true, Map.of("source", "mae pretrain", "step",
-                    String.valueOf(result.state().step())));
-            listener.artifactWritten(out.resolve("encoder.safetensors"), "model");
-            listener.artifactWritten(out.resolve(PretrainCheckpoint.FILE_NAME), "checkpoints");
-            report(result, pd);
+            session.run(trainer.trainer(), begin, totalSteps, result -> {
+                Map<String, String> meta = Map.of("source", "mae pretrain", "step", String.valueOf(result.state().step()));
+                StateDict.save(out.resolve("mae.safetensors"), model, false, meta);
+                StateDict.save(out.resolve("encoder.safetensors"), model, true, meta);
+                listener.artifactWritten(out.resolve("encoder.safetensors"), "model");
+                listener.artifactWritten(out.resolve(PretrainCheckpoint.FILE_NAME), "checkpoints");
+                report(result, pd);
+            });
             return 0;
         } catch (NonFiniteLossException e) {
-            message = e.getMessage();
             System.err.println("error: " + e.getMessage() + " Checkpoint: " + out.resolve(PretrainCheckpoint.FILE_NAME));
             return 1;
-        } catch (RuntimeException e) {
-            message = e.toString();
-            throw e;
-        } finally {
-            try {
-                try {
-                    listener.runEnded(status, message);
-                } finally {
-                    journal.close();
-                }
-            } finally {                                     // even if recording the end fails, the hook must not wait
-                finished.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running: it waits for `finished`
-                }
-            }
         }
     }
 
@@ -219,7 +177,7 @@ public final class PretrainCommand implements Callable<Integer> {
                 checkpoint.map(c -> "; resuming " + c).orElse(""));
     }
 
-    private void report(Pretrainer.Result result, PretrainData pd) {
+    private void report(Trainer.Result result, PretrainData pd) {
         System.err.printf("%ndone at step %d (last loss %.4f).%n", result.state().step(), result.lastLoss());
         System.err.printf("  checkpoint:       %s%n", out.resolve(PretrainCheckpoint.FILE_NAME).toAbsolutePath());
         System.err.printf("  encoder weights:  %s (timm names)%n", out.resolve("encoder.safetensors").toAbsolutePath());

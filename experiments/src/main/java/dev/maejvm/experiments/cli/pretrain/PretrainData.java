@@ -7,7 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 interface PretrainData extends AutoCloseable {
 
     /** Augmented (random resized crop, flip) and normalised batches, dropping the last partial one. */
-    BatchSource batches();
+    BatchSource<INDArray> batches();
 
     /** The first n images without augmentation, normalised [n, C, H, W] (the per-epoch pictures). */
     INDArray samples(int n);

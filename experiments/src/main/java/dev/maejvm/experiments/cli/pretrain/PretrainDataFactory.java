@@ -83,8 +83,8 @@ final class PretrainDataFactory {
 
     private record LoaderData(DataLoader loader, Transform eval, float[] mean, float[] std) implements PretrainData {
         @Override
-        public BatchSource batches() {
-            return new BatchSource() {
+        public BatchSource<INDArray> batches() {
+            return new BatchSource<INDArray>() {
                 @Override
                 public int batchesPerEpoch() {
                     return loader.batchesPerEpoch();

@@ -1,5 +1,6 @@
 package dev.maejvm.experiments.cli.pretrain;
 
+import dev.maejvm.train.Checkpoint;
 import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
 import dev.maejvm.pretrain.recon.Reconstruction;
 import dev.maejvm.pretrain.recon.ReconstructionPicture;
@@ -51,7 +52,7 @@ public final class ReconstructCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PretrainCheckpoint.Loaded loaded = PretrainCheckpoint.loadModel(checkpoint);
-        PretrainCheckpoint.Info info = loaded.info();
+        Checkpoint.Info info = loaded.info();
         PretrainConfig cfg = loaded.config();
         MaskedAutoencoder model = loaded.model();
         float[] mean = info.mean() != null ? info.mean() : new float[cfg.model().encoder().inChans()];

@@ -1,0 +1,205 @@
+package dev.maejvm.train;
+
+import dev.maejvm.train.events.TrainingListener;
+import dev.maejvm.train.optim.Gradients;
+import dev.maejvm.train.optim.LrSchedule;
+import dev.maejvm.train.optim.Optimizer;
+import dev.maejvm.vit.engine.Ctx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training loop every task shares, as the official {@code engine_pretrain.train_one_epoch}
+ * and {@code engine_finetune.train_one_epoch}: per iteration the lr from the schedule at the
+ * fractional epoch, the task's step (forward and backward, loss / accumIter), and an optimiser
+ * step every accumIter iterations (gradients averaged, optionally clipped); a non-finite loss
+ * stops the run. Resumes mid-epoch from a {@link TrainState}. After each epoch: the epoch log,
+ * the due {@link Evaluator}s, the listener's epoch event; checkpoints every
+ * {@code checkpointEvery} epochs, at the end, at maxSteps and when a stop is requested.
+ *
+ * @param <B> the task's batch type
+ */
+public final class Trainer<B> {
+    private static final Logger log = LoggerFactory.getLogger(Trainer.class);
+
+    /** Writes a checkpoint of the model, optimiser and this state; returns where. */
+    @FunctionalInterface
+    public interface Checkpointer {
+        Path save(TrainState state) throws IOException;
+    }
+
+    /**
+     * How a run ended.
+     *
+     * @param stoppedEarly stopped at maxSteps or on request, before the last epoch's end
+     */
+    public record Result(TrainState state, boolean stoppedEarly, double lastLoss) {}
+
+    private final LoopConfig cfg;
+    private final Task<B> task;
+    private final Optimizer optimizer;
+    private final BatchSource<B> data;
+    private final TrainingListener listener;
+    private final Checkpointer checkpointer;
+    private final List<Evaluator.Scheduled> evaluators;
+    private final EpochLog epochLog;
+    private final LrSchedule schedule;
+    private volatile boolean stopRequested;
+
+    public Trainer(LoopConfig cfg, Task<B> task, Optimizer optimizer, BatchSource<B> data, TrainingListener listener,
+                   Checkpointer checkpointer, List<Evaluator.Scheduled> evaluators, EpochLog epochLog) {
+        this.cfg = cfg;
+        this.task = task;
+        this.optimizer = optimizer;
+        this.data = data;
+        this.listener = listener;
+        this.checkpointer = checkpointer;
+        this.evaluators = List.copyOf(evaluators);
+        this.epochLog = epochLog;
+        this.schedule = new LrSchedule(cfg.lr(), Math.min(cfg.minLr(), cfg.lr()), cfg.warmupEpochs(),
+                cfg.scheduleEpochs(data.batchesPerEpoch()));
+    }
+
+    public LrSchedule schedule() {
+        return schedule;
+    }
+
+    /** Asks the loop to stop after the current iteration, write a checkpoint and return (any thread). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    public Result run(TrainState start) {
+        int bpe = data.batchesPerEpoch();
+        if (bpe < cfg.accumIter()) {
+            throw new IllegalArgumentException("an epoch has " + bpe + " batches, fewer than accumIter " + cfg.accumIter());
+        }
+        TrainState state = start;
+        double lastLoss = Double.NaN;
+        while (state.epoch() < cfg.epochs()) {
+            int epoch = state.epoch();
+            long epochStart = System.nanoTime();
+            double epochLossSum = 0;
+            int epochLossCount = 0;
+            double lr = schedule.at(epoch + (double) state.batchInEpoch() / bpe);
+            double stepLoss = 0;
+            Map<String, Double> stepMetrics = new LinkedHashMap<>();
+            long stepStart = System.nanoTime();
+            int stepExamples = 0;
+            Iterator<B> batches = data.epoch(epoch, state.batchInEpoch());
+            int i = state.batchInEpoch();
+            for (; i < bpe && batches.hasNext(); i++) {
+                B batch = batches.next();
+                long iteration = (long) epoch * bpe + i;
+                if (i % cfg.accumIter() == 0) {
+                    lr = schedule.at(epoch + (double) i / bpe);
+                    task.params().zeroGrads();
+                    stepLoss = 0;
+                    stepMetrics.clear();
+                }
+                Task.StepResult r = task.step(batch, iteration, Ctx.train(cfg.seed(), iteration));
+                if (!Double.isFinite(r.loss())) {
+                    throw new NonFiniteLossException("Loss is " + r.loss() + " at epoch " + epoch + ", iteration " + i
+                            + " (step " + (state.step() + 1) + "); stopping training. The last good checkpoint is kept.");
+                }
+                stepLoss += r.loss() / cfg.accumIter();
+                r.metrics().forEach((k, v) -> stepMetrics.merge(k, v / cfg.accumIter(), Double::sum));
+                stepExamples += r.examples();
+                epochLossSum += r.loss();
+                epochLossCount++;
+                if ((i + 1) % cfg.accumIter() == 0) {
+                    if (cfg.accumIter() > 1) {
+                        task.params().grads().muli(1.0 / cfg.accumIter());
+                    }
+                    double gradNorm = cfg.clipGrad() > 0 ? Gradients.clip(task.params(), cfg.clipGrad())
+                            : Gradients.norm(task.params());
+                    optimizer.update(lr);
+                    long now = System.nanoTime();
+                    state = new TrainState(epoch, i + 1, state.step() + 1, state.runId());
+                    lastLoss = stepLoss;
+                    Map<String, Double> metrics = new LinkedHashMap<>();
+                    metrics.put("loss", stepLoss);
+                    metrics.put("lr", lr);
+                    metrics.put("images_per_s", stepExamples / ((now - stepStart) / 1e9));
+                    metrics.put("grad_norm", gradNorm);
+                    metrics.putAll(stepMetrics);
+                    listener.stepEnded(state.step(), epoch, metrics);
+                    stepStart = now;
+                    stepExamples = 0;
+                    boolean atMax = cfg.maxSteps() > 0 && state.step() >= cfg.maxSteps();
+                    if (atMax || stopRequested) {
+                        if (i + 1 == bpe) {
+                            state = new TrainState(epoch + 1, 0, state.step(), state.runId());
+                            endEpoch(epoch, state, epochLossSum / epochLossCount, lr, epochStart, true, true);
+                        } else {
+                            evaluateWhenStopped(epoch);                 // e.g. pictures of where the run stopped
+                            save(state);
+                        }
+                        log.info(atMax ? "reached maxSteps {} at epoch {}" : "stop requested at step {} (epoch {})",
+                                state.step(), epoch);
+                        return new Result(state, true, lastLoss);
+                    }
+                }
+            }
+            state = new TrainState(epoch + 1, 0, state.step(), state.runId());
+            boolean last = state.epoch() == cfg.epochs();
+            endEpoch(epoch, state, epochLossSum / Math.max(1, epochLossCount), lr, epochStart,
+                    last || (epoch + 1) % cfg.checkpointEvery() == 0, false);
+        }
+        return new Result(state, false, lastLoss);
+    }
+
+    private void endEpoch(int epoch, TrainState state, double meanLoss, double lr, long epochStart, boolean checkpoint,
+                          boolean stopping) {
+        double seconds = (System.nanoTime() - epochStart) / 1e9;
+        Map<String, Double> evaluated = new LinkedHashMap<>();
+        for (Evaluator.Scheduled e : evaluators) {
+            if (e.after(epoch, cfg.epochs()) || (stopping && e.whenStopped())) {
+                evaluated.putAll(e.evaluator().evaluate(epoch));
+            }
+        }
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("train_lr", lr);
+        record.put("train_loss", meanLoss);
+        evaluated.forEach(record::put);
+        record.put("epoch", epoch);
+        record.put("step", state.step());
+        record.put("epoch_time_s", seconds);
+        epochLog.append(record);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("train_loss", meanLoss);
+        metrics.put("epoch_time_s", seconds);
+        metrics.putAll(evaluated);
+        listener.epochEnded(epoch, state.step(), metrics);
+        log.info("epoch {} done: mean loss {} in {} s", epoch, String.format("%.4f", meanLoss), String.format("%.1f", seconds));
+        listener.artifactWritten(epochLog.file(), "");
+        if (checkpoint) {
+            save(state);
+        }
+    }
+
+    private void evaluateWhenStopped(int epoch) {
+        for (Evaluator.Scheduled e : evaluators) {
+            if (e.whenStopped()) {
+                e.evaluator().evaluate(epoch);
+            }
+        }
+    }
+
+    private void save(TrainState state) {
+        try {
+            Path p = checkpointer.save(state);
+            log.info("checkpoint written: {}", p);
+            listener.artifactWritten(p, "checkpoints");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the checkpoint", e);
+        }
+    }
+}
