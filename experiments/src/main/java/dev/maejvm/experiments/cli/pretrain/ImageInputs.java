@@ -52,15 +52,6 @@ final class ImageInputs {
         return toArray(imgs);
     }
 
-    /** The first n images of a dataset through a transform. */
-    static INDArray stack(Dataset ds, int n, Transform t) {
-        List<Image> imgs = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            imgs.add(t.apply(ds.get(i).image(), new SplittableRandom(0)));
-        }
-        return toArray(imgs);
-    }
-
     private static INDArray toArray(List<Image> imgs) {
         Image f = imgs.get(0);
         int per = f.pixels().length;

@@ -4,6 +4,8 @@ import dev.maejvm.train.Trainer;
 import dev.maejvm.experiments.progress.ProgressListener;
 import dev.maejvm.experiments.tracking.RunJournal;
 import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
+import dev.maejvm.pretrain.data.MaeData;
+import dev.maejvm.pretrain.data.MaeDataRecipe;
 import dev.maejvm.pretrain.recon.Reconstruction;
 import dev.maejvm.pretrain.recon.ReconstructionPicture;
 import dev.maejvm.pretrain.train.PretrainConfig;
@@ -97,12 +99,12 @@ public final class PretrainCommand implements Callable<Integer> {
             start = PretrainCheckpoint.restore(checkpoint.get(), model, optimizer).state();
             System.err.printf("resuming from %s: epoch %d, step %d%n", checkpoint.get(), start.epoch(), start.step());
         }
-        try (PretrainData pd = PretrainDataFactory.open(data, cfg, threads, onBadImage)) {
+        try (MaeData pd = MaeDataRecipe.open(data, cfg, threads, onBadImage)) {
             return train(cfg, model, optimizer, start, pd);
         }
     }
 
-    private int train(PretrainConfig cfg, MaskedAutoencoder model, AdamW optimizer, TrainState start, PretrainData pd)
+    private int train(PretrainConfig cfg, MaskedAutoencoder model, AdamW optimizer, TrainState start, MaeData pd)
             throws IOException {
         long totalSteps = cfg.loop().totalSteps(pd.batches().batchesPerEpoch());
         if (start.step() >= totalSteps) {
@@ -145,11 +147,11 @@ public final class PretrainCommand implements Callable<Integer> {
     }
 
     /** The run's own tags (the Tracker adds the user's --tag / $MLFLOW_TAGS). */
-    private Map<String, String> runTags(PretrainData pd) {
+    private Map<String, String> runTags(MaeData pd) {
         return Map.of("mae.data", pd.batches().describe());
     }
 
-    private void writeReconstructions(MaskedAutoencoder model, INDArray samples, PretrainData pd, int epoch,
+    private void writeReconstructions(MaskedAutoencoder model, INDArray samples, MaeData pd, int epoch,
                                       TrainingListener listener, long seed, double maskRatio) {
         int n = (int) samples.size(0);
         Masking masking = Masking.random(n, model.config().encoder().numPatches(), maskRatio, new SplittableRandom(seed)); // the run's ratio
@@ -177,7 +179,7 @@ public final class PretrainCommand implements Callable<Integer> {
                 checkpoint.map(c -> "; resuming " + c).orElse(""));
     }
 
-    private void report(Trainer.Result result, PretrainData pd) {
+    private void report(Trainer.Result result, MaeData pd) {
         System.err.printf("%ndone at step %d (last loss %.4f).%n", result.state().step(), result.lastLoss());
         System.err.printf("  checkpoint:       %s%n", out.resolve(PretrainCheckpoint.FILE_NAME).toAbsolutePath());
         System.err.printf("  encoder weights:  %s (timm names)%n", out.resolve("encoder.safetensors").toAbsolutePath());

@@ -1,10 +1,10 @@
-package dev.maejvm.experiments.cli.pretrain;
+package dev.maejvm.pretrain.data;
 
 import dev.maejvm.train.BatchSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** The data of a pretraining run: augmented batches, fixed images to reconstruct, and the normalisation. */
-interface PretrainData extends AutoCloseable {
+public interface MaeData extends AutoCloseable {
 
     /** Augmented (random resized crop, flip) and normalised batches, dropping the last partial one. */
     BatchSource<INDArray> batches();

@@ -1,4 +1,4 @@
-package dev.maejvm.experiments.cli.pretrain;
+package dev.maejvm.pretrain.data;
 
 import dev.maejvm.data.Batch;
 import dev.maejvm.data.Dataset;
@@ -17,18 +17,28 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
-/** Opens the data of a pretraining run: the MAE augmentation on worker threads ahead of the model. */
-final class PretrainDataFactory {
+/**
+ * MAE pretraining's data recipe (the official {@code main_pretrain.py}): random resized crop
+ * (scale 0.2-1, bicubic) and horizontal flip, normalised, on the loader's worker threads ahead of
+ * the model; Fashion-MNIST without a source (the quick start).
+ */
+public final class MaeDataRecipe {
     /** The official MAE normalises RGB with the ImageNet statistics. */
     static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
     static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
     private static final int STAT_SAMPLES = 2000;
 
-    private PretrainDataFactory() {}
+    private MaeDataRecipe() {}
 
-    static PretrainData open(Path source, PretrainConfig cfg, int workers, String onBadImage) {
+    /**
+     * @param source images (a folder, IDX, CIFAR, a list file), or null for Fashion-MNIST's training set
+     * @param onBadImage {@code fail} or {@code skip}
+     */
+    public static MaeData open(Path source, PretrainConfig cfg, int workers, String onBadImage) {
         Path path = source != null ? source : FashionMnist.trainImages();
         Dataset ds = Datasets.open(path, false);
         ViTConfig enc = cfg.model().encoder();
@@ -81,7 +91,7 @@ final class PretrainDataFactory {
         return new float[][] {mean, std};
     }
 
-    private record LoaderData(DataLoader loader, Transform eval, float[] mean, float[] std) implements PretrainData {
+    private record LoaderData(DataLoader loader, Transform eval, float[] mean, float[] std) implements MaeData {
         @Override
         public BatchSource<INDArray> batches() {
             return new BatchSource<INDArray>() {
@@ -120,7 +130,7 @@ final class PretrainDataFactory {
 
         @Override
         public INDArray samples(int n) {
-            return ImageInputs.stack(loader.dataset(), Math.min(n, loader.dataset().size()), eval);
+            return stack(loader.dataset(), Math.min(n, loader.dataset().size()), eval);
         }
 
         @Override
@@ -129,4 +139,18 @@ final class PretrainDataFactory {
         }
     }
 
+    /** The first n images of a dataset through a transform, as [n, C, H, W]. */
+    private static INDArray stack(Dataset ds, int n, Transform t) {
+        Image first = null;
+        float[] flat = null;
+        for (int i = 0; i < n; i++) {
+            Image img = t.apply(ds.get(i).image(), new SplittableRandom(0));
+            if (first == null) {
+                first = img;
+                flat = new float[img.pixels().length * n];
+            }
+            System.arraycopy(img.pixels(), 0, flat, i * img.pixels().length, img.pixels().length);
+        }
+        return Nd4j.create(flat, new long[] {n, first.channels(), first.height(), first.width()}, DataType.FLOAT);
+    }
 }
