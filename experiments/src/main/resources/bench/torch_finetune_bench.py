@@ -157,6 +157,22 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def blas_library():
+    """The BLAS this process loaded: Debian's torch takes libblas.so.3 from the alternatives,
+    the reference BLAS (~20x slower gemm) unless libopenblas0-pthread is installed."""
+    found = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1]
+                if "blas" in os.path.basename(path):
+                    found.add(os.path.realpath(path))
+    except OSError:
+        return "unknown"
+    openblas = sorted(p for p in found if "openblas" in p)
+    return openblas[0] if openblas else (sorted(found)[0] + " (reference BLAS?)" if found else "unknown")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for name, default in (("img-size", 28), ("patch-size", 4), ("in-chans", 1), ("embed-dim", 192), ("depth", 12),
@@ -202,12 +218,12 @@ def main():
         med = times[len(times) // 2]  # the upper median, as the Java side
         print(json.dumps({"impl": "pytorch", "torch": torch.__version__, "threads": a.threads, "batch": a.batch,
                           "img_per_s": a.batch / med, "step_s_median": med, "step_s_best": times[0], "steps": steps,
-                          "loss": loss.item(), "peak_rss_mb": peak_rss_mb()}), flush=True)
+                          "loss": loss.item(), "peak_rss_mb": peak_rss_mb(), "blas": blas_library()}), flush=True)
 
     if not a.serve:
         measure(a.warmup, a.steps)
         return
-    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
+    print(json.dumps({"ready": True, "torch": torch.__version__, "blas": blas_library()}), flush=True)
     for line in sys.stdin:
         words = line.split()
         if not words or words[0] == "quit":

@@ -200,9 +200,16 @@ public final class FinetuneBenchCommand implements Callable<Integer> {
                 return null;
             }
             TorchSide side = new TorchSide(p, dir);
-            if (side.next() == null) {
+            JsonNode ready = side.next();
+            if (ready == null) {
                 side.close();
                 return null;
+            }
+            String blas = ready.path("blas").asText("unknown");
+            System.out.println("PyTorch " + ready.path("torch").asText() + ", BLAS " + blas);
+            if (!blas.contains("openblas")) {
+                System.out.println("  not OpenBLAS: Debian's torch then runs its products ~20x slower, and the ratios below"
+                        + " mean little (apt-get install libopenblas0-pthread)");
             }
             return side;
         }
