@@ -4,7 +4,8 @@ import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Row and column kernels: column sums (bias gradients), per-row scaling and shifting, row scatter, bias fill. For float32 host arrays (check {@link FusedKernels#applies} first); work is spread over
+ * Row and column kernels: column sums (bias gradients), per-row scaling and shifting, row
+ * scatters and gathers (with a sum), a row repeated over a sample's rows, bias fill. For float32 host arrays (check {@link FusedKernels#applies} first); work is spread over
  * the cores with {@link FusedKernels}' loops.
  */
 public final class RowKernels {
@@ -108,6 +109,76 @@ public final class RowKernels {
         FusedKernels.forRows(m, (from, to) -> {
             for (int i = from; i < to; i++) {
                 yb.put(yo + i * k, r);
+            }
+        });
+    }
+
+    /**
+     * out[outRow[r]] = a[r] + table[tableRow[r]] for every row r of a (a: [R, K], table: [P, K],
+     * out: [M, K]; rows of out not named are left as they are): tokens plus their positions,
+     * written into the rows they take in the sequence.
+     */
+    public static void addGatheredRows(INDArray a, INDArray table, int[] tableRow, INDArray out, int[] outRow) {
+        int k = (int) a.size(1);
+        FloatBuffer ab = FusedKernels.buf(a), tb = FusedKernels.buf(table), ob = FusedKernels.buf(out);
+        int ao = FusedKernels.off(a), to = FusedKernels.off(table), oo = FusedKernels.off(out);
+        FusedKernels.forRows((int) a.size(0), (from, end) -> {
+            float[] line = new float[k];
+            float[] pos = new float[k];
+            for (int r = from; r < end; r++) {
+                ab.get(ao + r * k, line);
+                tb.get(to + tableRow[r] * k, pos);
+                for (int j = 0; j < k; j++) {
+                    line[j] += pos[j];
+                }
+                ob.put(oo + outRow[r] * k, line);
+            }
+        });
+    }
+
+    /**
+     * dst[at[r]] += src[r] for every row r of src (src: [R, K], dst: [P, K]): the gradient of a
+     * row gather, e.g. of the position table. One thread: the rows of dst are few and shared.
+     */
+    public static void addScatteredRows(INDArray src, int[] at, INDArray dst) {
+        int k = (int) src.size(1);
+        int p = (int) dst.size(0);
+        FloatBuffer sb = FusedKernels.buf(src), db = FusedKernels.buf(dst);
+        int so = FusedKernels.off(src), dO = FusedKernels.off(dst);
+        float[] sums = new float[p * k];
+        db.get(dO, sums, 0, p * k);
+        float[] line = new float[k];
+        for (int r = 0; r < at.length; r++) {
+            sb.get(so + r * k, line);
+            int o = at[r] * k;
+            for (int j = 0; j < k; j++) {
+                sums[o + j] += line[j];
+            }
+        }
+        db.put(dO, sums, 0, p * k);
+    }
+
+    /**
+     * dst[s * per + i] = scale * src[s] for i >= skip, 0 for i < skip (src: [N, K], dst:
+     * [N * per, K]): a per-sample gradient spread over the sample's rows, e.g. average pooling's
+     * over the patch tokens (skip 1: not the cls token).
+     */
+    public static void spreadRows(INDArray src, int per, int skip, double scale, INDArray dst) {
+        int k = (int) src.size(1);
+        FloatBuffer sb = FusedKernels.buf(src), db = FusedKernels.buf(dst);
+        int so = FusedKernels.off(src), dO = FusedKernels.off(dst);
+        float f = (float) scale;
+        FusedKernels.forRows((int) src.size(0), (from, end) -> {
+            float[] line = new float[k];
+            float[] zeros = new float[k];
+            for (int s = from; s < end; s++) {
+                sb.get(so + s * k, line);
+                for (int j = 0; j < k; j++) {
+                    line[j] *= f;
+                }
+                for (int i = 0; i < per; i++) {
+                    db.put(dO + (s * per + i) * k, i < skip ? zeros : line);
+                }
             }
         });
     }

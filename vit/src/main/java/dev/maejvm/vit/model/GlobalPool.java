@@ -1,6 +1,8 @@
 package dev.maejvm.vit.model;
 
+import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Kernels;
+import dev.maejvm.vit.engine.RowKernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -38,6 +40,10 @@ public enum GlobalPool {
         if (this == TOKEN) {
             dTokens.assign(0);
             d3.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).assign(dOut);
+            return;
+        }
+        if (FusedKernels.applies(dOut, dTokens)) {
+            RowKernels.spreadRows(dOut, (int) seq, 1, 1.0 / (seq - 1), dTokens);   // one pass, not ND4J's broadcasts
             return;
         }
         INDArray col = Kernels.ensure(null, dOut.dataType(), n * seq);

@@ -1,10 +1,12 @@
 package dev.maejvm.vit.model;
 
 import dev.maejvm.vit.engine.Ctx;
+import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Init;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.engine.ParamStore;
+import dev.maejvm.vit.engine.RowKernels;
 import dev.maejvm.vit.engine.ScratchPool;
 import dev.maejvm.vit.layers.Block;
 import dev.maejvm.vit.layers.LayerNorm;
@@ -127,12 +129,20 @@ public final class VisionTransformer {
         this.posRows = pos;
         INDArray table = posEmbed();
         INDArray tokens = patchEmbed.forward(imgs, rows, ctx);                   // [N*K, D]
-        posKept = Kernels.ensure(posKept, dt, (long) n * keep, d);
-        Nd4j.pullRows(table, posKept, 1, pos);
         x0 = Kernels.ensure(x0, dt, (long) n * (1 + keep), d);
         INDArray x3 = x0.reshape('c', n, 1 + keep, d);                          // [N, 1+K, D]
-        INDArray body = x3.get(NDArrayIndex.all(), NDArrayIndex.interval(1, 1 + keep), NDArrayIndex.all());
-        tokens.reshape('c', n, keep, d).add(posKept.reshape('c', n, keep, d), body);
+        if (FusedKernels.applies(tokens, table, x0)) {
+            int[] seqRow = new int[n * keep];                                    // token r's row in x0, after its cls
+            for (int r = 0; r < seqRow.length; r++) {
+                seqRow[r] = r + r / keep + 1;
+            }
+            RowKernels.addGatheredRows(tokens, table, pos, x0, seqRow);          // one pass, not a gather and a strided add
+        } else {
+            posKept = Kernels.ensure(posKept, dt, (long) n * keep, d);
+            Nd4j.pullRows(table, posKept, 1, pos);
+            INDArray body = x3.get(NDArrayIndex.all(), NDArrayIndex.interval(1, 1 + keep), NDArrayIndex.all());
+            tokens.reshape('c', n, keep, d).add(posKept.reshape('c', n, keep, d), body);
+        }
         INDArray clsRows = x3.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()); // [N, D]
         clsRows.assign(0);
         clsRows.addiRowVector(clsToken.value().reshape(d).add(table.getRow(0)));
@@ -176,6 +186,10 @@ public final class VisionTransformer {
     private void addPosEmbedGrad(DataType dt, int d) {
         INDArray dPos = posEmbedParam.grad().reshape('c', 1 + cfg.numPatches(), d);
         dPos.getRow(0).addi(dClsSum);
+        if (FusedKernels.applies(dTokens, dPos)) {
+            RowKernels.addScatteredRows(dTokens, posRows, dPos);                   // no [1 + L, N*K] one-hot to build
+            return;
+        }
         // [1 + L, N*K] one-hot of the kept tokens' positions, times dTokens [N*K, D]
         double[][] oneHot = new double[1 + cfg.numPatches()][posRows.length];
         for (int r = 0; r < posRows.length; r++) {

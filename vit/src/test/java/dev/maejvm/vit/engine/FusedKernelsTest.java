@@ -9,6 +9,12 @@ import dev.maejvm.vit.layers.Block;
 import dev.maejvm.vit.layers.LayerNorm;
 import dev.maejvm.vit.layers.Linear;
 import dev.maejvm.vit.layers.Mlp;
+import dev.maejvm.vit.model.GlobalPool;
+import dev.maejvm.vit.model.MaeConfig;
+import dev.maejvm.vit.model.MaskedAutoencoder;
+import dev.maejvm.vit.model.Masking;
+import dev.maejvm.vit.model.ViTClassifier;
+import dev.maejvm.vit.model.ViTConfig;
 import dev.maejvm.vit.testing.Arrays64;
 import java.util.Random;
 import java.util.function.Function;
@@ -102,6 +108,36 @@ class FusedKernelsTest {
                 return new INDArray[] {y, b.backward(r).dup()};
             };
         }, 245, 12);
+    }
+
+    @Test
+    void classifierWithDropPathMatchesThePortablePath() {
+        // positions added and their gradient scattered, average pooling's gradient spread over the
+        // patch rows, drop path: 19 samples of 1 + 6 tokens (a 2 x 3 grid), learned positions
+        ViTConfig cfg = new ViTConfig(8, 12, 4, 2, 16, 2, 2, 4.0, 0.3, ViTConfig.PosEmbedKind.LEARNED);
+        compare("classifier", s -> {
+            ViTClassifier c = new ViTClassifier(s, cfg, GlobalPool.AVG, 5);
+            return x -> {
+                INDArray y = c.forward(x, Ctx.train(new java.util.SplittableRandom(7))).dup();   // the same draws in both
+                c.backward(Arrays64.normal(new Random(9), y.shape()).castTo(y.dataType()));
+                return new INDArray[] {y};
+            };
+        }, 19, 2, 8, 12);
+    }
+
+    @Test
+    void maskedEncoderMatchesThePortablePath() {
+        // the kept tokens and their positions written after each sample's cls row: 6 samples, 4 of 16 patches kept
+        MaeConfig cfg = MaeConfig.preset("micro");
+        compare("masked encoder", s -> {
+            MaskedAutoencoder mae = new MaskedAutoencoder(cfg, s);
+            return x -> {
+                Masking m = mae.randomMasking(6, 0.75, new java.util.SplittableRandom(3));
+                INDArray y = mae.forwardEncoder(x, m, TRAIN).dup();
+                mae.backwardEncoder(Arrays64.normal(new Random(9), y.shape()).castTo(y.dataType()));
+                return new INDArray[] {y};
+            };
+        }, 6, 1, 16, 16);
     }
 
     @Test
