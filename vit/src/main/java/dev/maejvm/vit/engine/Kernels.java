@@ -52,6 +52,24 @@ public final class Kernels {
         }
     }
 
+    /** z = x + y element-wise (the same shapes; z may be x or y). */
+    public static void add(INDArray x, INDArray y, INDArray z) {
+        if (FusedKernels.applies(x, y, z)) {
+            ElementwiseKernels.add(x, y, z);
+        } else {
+            x.add(y, z);
+        }
+    }
+
+    /** z[i, j] = x[i, j] + col[i] * y[i, j]  (x, y, z: [M, K]; col: [M]): a residual add of a branch scaled per row. */
+    public static void addScaledRows(INDArray x, INDArray y, INDArray col, INDArray z) {
+        if (FusedKernels.applies(x, y, col, z)) {
+            RowKernels.addScaledRows(x, y, col, z);
+        } else {
+            x.add(y.mulColumnVector(col.reshape(col.length(), 1)), z);
+        }
+    }
+
     /** z[i, j] = x[i, j] - col[i]. */
     public static void subColumn(INDArray x, INDArray col, INDArray z) {
         if (FusedKernels.applies(x, col, z)) {

@@ -182,4 +182,25 @@ public final class RowKernels {
             }
         });
     }
+
+    /** z[i, j] = x[i, j] + col[i] * y[i, j] (x, y, z: [M, K], z may be x; col: [M]). */
+    public static void addScaledRows(INDArray x, INDArray y, INDArray col, INDArray z) {
+        int m = (int) col.length();
+        int k = (int) (x.length() / m);
+        FloatBuffer xb = FusedKernels.buf(x), yb = FusedKernels.buf(y), cb = FusedKernels.buf(col), zb = FusedKernels.buf(z);
+        int xo = FusedKernels.off(x), yo = FusedKernels.off(y), co = FusedKernels.off(col), zo = FusedKernels.off(z);
+        FusedKernels.forRows(m, (from, to) -> {
+            float[] a = new float[k];
+            float[] b = new float[k];
+            for (int i = from; i < to; i++) {
+                xb.get(xo + i * k, a);
+                yb.get(yo + i * k, b);
+                float c = cb.get(co + i);
+                for (int j = 0; j < k; j++) {
+                    a[j] += c * b[j];
+                }
+                zb.put(zo + i * k, a);
+            }
+        });
+    }
 }

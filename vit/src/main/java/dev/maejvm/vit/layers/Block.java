@@ -1,8 +1,6 @@
 package dev.maejvm.vit.layers;
 
 import dev.maejvm.vit.engine.Ctx;
-import dev.maejvm.vit.engine.ElementwiseKernels;
-import dev.maejvm.vit.engine.FusedKernels;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.ParamStore;
 import dev.maejvm.vit.engine.Scratch;
@@ -77,7 +75,7 @@ public final class Block {
         outRows = rows;
         int[] tokenSamples = dropPath1.prob() > 0 ? DropPath.samplesOfTokens(n, t) : null;
         x1 = scratch.get("x1", x.dataType(), m, dim);
-        add(x, dropPath1.forward(attn.forward(norm1.forward(x, ctx), n, t, ctx), n, tokenSamples, ctx), x1);
+        dropPath1.forwardAdd(x, attn.forward(norm1.forward(x, ctx), n, t, ctx), n, tokenSamples, ctx, x1);
         INDArray h = x1;
         int[] hSamples = tokenSamples;
         if (rows != null) {
@@ -91,7 +89,7 @@ public final class Block {
             }
         }
         INDArray out = scratch.get("out", x.dataType(), h.size(0), dim);
-        add(h, dropPath2.forward(mlp.forward(norm2.forward(h, ctx), ctx), n, hSamples, ctx), out);
+        dropPath2.forwardAdd(h, mlp.forward(norm2.forward(h, ctx), ctx), n, hSamples, ctx, out);
         return out;
     }
 
@@ -106,22 +104,13 @@ public final class Block {
         INDArray dx = scratch.get("dx", dOut.dataType(), m, dim);
         INDArray dMlp = norm2.backward(mlp.backward(dropPath2.backward(dOut)));
         if (outRows == null) {
-            add(dOut, dMlp, dx1);
+            Kernels.add(dOut, dMlp, dx1);
         } else {
             INDArray dRows = scratch.get("dx1rows", dOut.dataType(), outRows.length, dim);
-            add(dOut, dMlp, dRows);
+            Kernels.add(dOut, dMlp, dRows);
             Kernels.scatterRows(dRows, outRows, dx1);             // rows not output get no gradient here
         }
-        add(dx1, norm1.backward(attn.backward(dropPath1.backward(dx1))), dx);
+        Kernels.add(dx1, norm1.backward(attn.backward(dropPath1.backward(dx1))), dx);
         return dx;
-    }
-
-    /** z = a + b: the residual connections. */
-    private static void add(INDArray a, INDArray b, INDArray z) {
-        if (FusedKernels.applies(a, b, z)) {
-            ElementwiseKernels.add(a, b, z);
-        } else {
-            a.add(b, z);
-        }
     }
 }

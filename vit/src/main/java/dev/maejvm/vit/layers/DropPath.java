@@ -42,10 +42,33 @@ public final class DropPath {
      * @return branch, dropped and scaled per sample in training, untouched in evaluation
      */
     public INDArray forward(INDArray branch, int n, int[] sampleOfRow, Ctx ctx) {
+        if (draw(branch, n, sampleOfRow, ctx)) {
+            Kernels.mulColumn(branch, rowScale, branch);
+        }
+        return branch;
+    }
+
+    /**
+     * The residual connection with this drop path on its branch, in one pass: out = x + drop_path(branch).
+     *
+     * @param x [M, D] the identity path
+     * @param branch [M, D], rows of {@code n} samples (left as it is)
+     * @param out [M, D], written (may be x)
+     */
+    public void forwardAdd(INDArray x, INDArray branch, int n, int[] sampleOfRow, Ctx ctx, INDArray out) {
+        if (!draw(branch, n, sampleOfRow, ctx)) {
+            Kernels.add(x, branch, out);
+        } else {
+            Kernels.addScaledRows(x, branch, rowScale, out);
+        }
+    }
+
+    /** Arms the guard and draws the samples' scales; false where the pass is the identity. */
+    private boolean draw(INDArray branch, int n, int[] sampleOfRow, Ctx ctx) {
         guard.forward(ctx);
         identity = !ctx.training() || prob == 0;
         if (identity) {
-            return branch;
+            return false;
         }
         double keep = 1 - prob;
         double[] perSample = new double[n];
@@ -57,8 +80,7 @@ public final class DropPath {
             perRow[r] = perSample[sampleOfRow[r]];
         }
         rowScale = Nd4j.create(perRow).castTo(branch.dataType());
-        Kernels.mulColumn(branch, rowScale, branch);
-        return branch;
+        return true;
     }
 
     /**

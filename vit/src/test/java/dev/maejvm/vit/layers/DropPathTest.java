@@ -28,6 +28,22 @@ class DropPathTest {
     }
 
     @Test
+    void theResidualAddIsTheIdentityPathPlusTheDroppedBranch() {
+        // the same draws through forward (then an add) and forwardAdd, float64 and float32 (the fused kernel)
+        for (var type : new org.nd4j.linalg.api.buffer.DataType[] {org.nd4j.linalg.api.buffer.DataType.DOUBLE,
+            org.nd4j.linalg.api.buffer.DataType.FLOAT}) {
+            INDArray x = Arrays64.normal(new Random(4), 8 * 3, 5).castTo(type);
+            INDArray branch = Arrays64.normal(new Random(5), 8 * 3, 5).castTo(type);
+            int[] samples = DropPath.samplesOfTokens(8, 3);
+            INDArray expected = x.add(new DropPath(0.5, Scratch.own("a")).forward(branch.dup(), 8, samples,
+                    Ctx.train(new SplittableRandom(6))));
+            INDArray out = x.like();
+            new DropPath(0.5, Scratch.own("b")).forwardAdd(x, branch, 8, samples, Ctx.train(new SplittableRandom(6)), out);
+            assertEquals(0, Arrays64.maxAbsDiff(expected, out), 1e-6, type.toString());
+        }
+    }
+
+    @Test
     void trainingKeepsTheExpectationAndDropsWholeSamples() {
         double p = 0.3;
         int n = 4;
