@@ -45,7 +45,7 @@ public final class Finetuning {
                     onValidation.accept(epoch, r);
                 }
             });
-            evaluators.add(new Evaluator.Scheduled(validation, cfg.evalEvery(), false));
+            evaluators.add(new Evaluator.Scheduled(validation, cfg.evalEvery(), true));      // also where a run stops
         }
         this.trainer = new Trainer<>(cfg.loop(), new ClassificationTask(model, cfg), optimizer, data.train(), listener,
                 state -> ClassifierCheckpoint.save(out.resolve(ClassifierCheckpoint.LAST), model, optimizer, cfg, state, dataInfo),
