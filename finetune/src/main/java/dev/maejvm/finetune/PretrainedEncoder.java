@@ -83,7 +83,15 @@ public final class PretrainedEncoder {
      * @return the keys left at their init, skipped, and interpolated
      */
     public static LoadReport load(Source src, ViTClassifier model) throws IOException {
-        ViTConfig cfg = model.config();
+        return load(src, model.params(), model.config(), PretrainedEncoder::mayBeMissing);
+    }
+
+    /**
+     * Copies the encoder's weights into a store holding a {@link dev.maejvm.vit.model.VisionTransformer}
+     * of config {@code cfg} (a probe's frozen encoder: nothing may be missing).
+     */
+    public static LoadReport load(Source src, dev.maejvm.vit.engine.ParamStore store, ViTConfig cfg,
+                                  java.util.function.Predicate<String> mayBeMissing) throws IOException {
         ViTConfig enc = src.encoder();
         if (enc.embedDim() != cfg.embedDim() || enc.depth() != cfg.depth() || enc.patchSize() != cfg.patchSize()
                 || enc.inChans() != cfg.inChans()) {
@@ -91,8 +99,8 @@ public final class PretrainedEncoder {
                     + " encoder with patch " + enc.patchSize() + " and " + enc.inChans() + " channels; the model is "
                     + cfg.embedDim() + "-d x " + cfg.depth() + ", patch " + cfg.patchSize() + ", " + cfg.inChans() + " channels");
         }
-        LoadOptions options = LoadOptions.LENIENT.allowMissing(PretrainedEncoder::mayBeMissing)
+        LoadOptions options = LoadOptions.LENIENT.allowMissing(mayBeMissing)
                 .interpolatePositionsTo(cfg.gridHeight(), cfg.gridWidth());
-        return StateDict.load(src.file(), src.prefix(), model.params(), options);
+        return StateDict.load(src.file(), src.prefix(), store, options);
     }
 }

@@ -69,12 +69,17 @@ public final class ClassificationData implements AutoCloseable {
     /** Every image of a dataset in order, with the evaluation transform (what validation and feature extraction read). */
     public static DataLoader evaluationLoader(Dataset ds, int size, int channels, double cropPct, float[] mean, float[] std,
                                               int batchSize, int workers, OnBadImage onBadImage) {
-        Transform t = Transforms.toChannels(channels)
+        Transform t = evaluationTransform(size, channels, cropPct, mean, std);
+        return DataLoader.builder(ds).batchSize(batchSize).shuffle(false).dropLast(false).seed(0).workers(workers)
+                .prefetch(Math.max(2, 2 * workers)).transform(t).onBadImage(onBadImage).build();
+    }
+
+    /** The evaluation transform: the shorter side to size / cropPct (bicubic), a centre crop, normalisation. */
+    public static Transform evaluationTransform(int size, int channels, double cropPct, float[] mean, float[] std) {
+        return Transforms.toChannels(channels)
                 .then(Transforms.resize((int) (size / cropPct), Interpolation.BICUBIC))
                 .then(Transforms.centerCrop(size))
                 .then(Transforms.normalize(mean, std));
-        return DataLoader.builder(ds).batchSize(batchSize).shuffle(false).dropLast(false).seed(0).workers(workers)
-                .prefetch(Math.max(2, 2 * workers)).transform(t).onBadImage(onBadImage).build();
     }
 
     /** A dataset without labels, or with more classes than the head, is refused naming it. */

@@ -28,7 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * last checkpoints reload to identical outputs, and a run stopped mid-epoch and resumed ends with
  * the uninterrupted run's weights, bit for bit.
  */
-class FinetuningTest {
+public class FinetuningTest {
     static final float[] MEAN = {0.2f};
     static final float[] STD = {0.3f};
     static final Checkpoint.DataInfo DATA = new Checkpoint.DataInfo("shapes", MEAN, STD);
@@ -36,7 +36,7 @@ class FinetuningTest {
     @TempDir
     Path dir;
 
-    static FinetuneConfig config(Map<String, String> more) {
+    public static FinetuneConfig config(Map<String, String> more) {
         FinetuneConfig base = FinetuneConfig.defaults("micro", null, MaeConfig.preset("micro").encoder(), 4);
         Map<String, String> o = new java.util.LinkedHashMap<>(Map.of("epochs", "6", "batchSize", "32", "lr", "3e-3",
                 "warmupEpochs", "1", "randAugment", "none", "reprob", "0", "mixup", "0", "cutmix", "0", "cropScaleMin", "0.7",
@@ -45,9 +45,9 @@ class FinetuningTest {
         return Configs.with(base, o);
     }
 
-    record Run(ViTClassifier model, Finetuning finetuning, Trainer.Result result) {}
+    public record Run(ViTClassifier model, Finetuning finetuning, Trainer.Result result) {}
 
-    static Run train(FinetuneConfig cfg, Path out, TrainingListener listener, Path resumeFrom) throws IOException {
+    public static Run train(FinetuneConfig cfg, Path out, TrainingListener listener, Path resumeFrom) throws IOException {
         Files.createDirectories(out);
         ViTClassifier model = ViTClassifier.create(cfg.model(), cfg.globalPool(), cfg.numClasses(), DataType.FLOAT, cfg.seed());
         AdamW opt = Finetuning.optimizer(cfg, model);

@@ -11,12 +11,12 @@ import java.util.SplittableRandom;
  * on noise — a filled square, a horizontal bar, a vertical bar, a hollow frame — invariant to the
  * recipe's flips and mild crops. Deterministic per (seed, index).
  */
-final class Shapes implements Dataset {
+public final class Shapes implements Dataset {
     static final int SIZE = 16;
     private final int size;
     private final long seed;
 
-    Shapes(int size, long seed) {
+    public Shapes(int size, long seed) {
         this.size = size;
         this.seed = seed;
     }
