@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
         dev.maejvm.experiments.cli.pretrain.ReconstructCommand.class,
         dev.maejvm.experiments.cli.pretrain.ExportCommand.class,
         dev.maejvm.experiments.cli.finetune.FinetuneCommand.class,
+        dev.maejvm.experiments.cli.finetune.LinprobeCommand.class,
+        dev.maejvm.experiments.cli.finetune.EvaluateCommand.class,
         dev.maejvm.experiments.cli.data.DataCommand.class,
         dev.maejvm.experiments.cli.runs.RunsCommand.class,
         dev.maejvm.experiments.cli.bench.BenchCommand.class,

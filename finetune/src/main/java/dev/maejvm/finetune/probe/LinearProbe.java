@@ -96,6 +96,20 @@ public final class LinearProbe {
         return Checkpoint.restore(file, Checkpoint.Kind.LINPROBE, models(encoder, head), optimizer);
     }
 
+    /** A probe rebuilt from a checkpoint (float32), with its config. */
+    public record Loaded(ParamStore encoder, VisionTransformer encoderModel, ProbeHead head, LinprobeConfig config,
+                         Checkpoint.Info info) {}
+
+    public static Loaded load(Path file) throws IOException {
+        Checkpoint.Info info = Checkpoint.info(file, Checkpoint.Kind.LINPROBE);
+        LinprobeConfig cfg = LinprobeConfig.fromFlat(info.config());
+        ParamStore store = encoderStore();
+        VisionTransformer enc = encoder(cfg.model(), store, 0);
+        ProbeHead head = new ProbeHead(cfg.model().embedDim(), cfg.numClasses(), 0);
+        Checkpoint.loadModels(file, Checkpoint.Kind.LINPROBE, models(store, head));
+        return new Loaded(store, enc, head, cfg, info);
+    }
+
     private static Map<String, ParamStore> models(ParamStore encoder, ProbeHead head) {
         Map<String, ParamStore> m = new LinkedHashMap<>();
         m.put(ENCODER, encoder);
