@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
         dev.maejvm.experiments.cli.pretrain.PretrainCommand.class,
         dev.maejvm.experiments.cli.pretrain.ReconstructCommand.class,
         dev.maejvm.experiments.cli.pretrain.ExportCommand.class,
+        dev.maejvm.experiments.cli.knn.KnnCommand.class,
         dev.maejvm.experiments.cli.data.DataCommand.class,
         dev.maejvm.experiments.cli.runs.RunsCommand.class,
         dev.maejvm.experiments.cli.bench.BenchCommand.class,
