@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
         dev.maejvm.experiments.cli.finetune.FinetuneCommand.class,
         dev.maejvm.experiments.cli.finetune.LinprobeCommand.class,
         dev.maejvm.experiments.cli.finetune.EvaluateCommand.class,
+        dev.maejvm.experiments.cli.knn.KnnCommand.class,
         dev.maejvm.experiments.cli.data.DataCommand.class,
         dev.maejvm.experiments.cli.runs.RunsCommand.class,
         dev.maejvm.experiments.cli.bench.BenchCommand.class,

@@ -7,6 +7,7 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -38,8 +39,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * </ul>
  */
 public final class WeightedKnn {
-    /** Similarities held at once: a chunk of queries times the bank, at most this many floats (64 MB). */
-    static final long MAX_SIMILARITIES = 1L << 24;
+    /**
+     * Similarities held at once: a chunk of queries times the bank, at most this many floats
+     * (16 MB; e.g. 69 queries against a bank of 60,000). One buffer per call, not zeroed (the
+     * gemm's beta is 0): allocating and zeroing a 64 MB one cost more than its gemm and selection.
+     */
+    static final long MAX_SIMILARITIES = 1L << 22;
     private static final double NORM_EPS = 1e-12;
     /** Classes ranked per query: enough for top-5. */
     private static final int RANKED = 5;
@@ -186,12 +191,12 @@ public final class WeightedKnn {
         int m = (int) queries.size(0);
         int n = labels.length;
         int chunk = (int) Math.max(1, Math.min(m, chunkFloats / n));
-        INDArray sims = null;
+        INDArray buffer = m == 0 ? null : Nd4j.createUninitialized(DataType.FLOAT, chunk, n);
         for (int from = 0; from < m; from += chunk) {
             int rows = Math.min(chunk, m - from);
             INDArray q = normalizeRows(queries.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all())
                     .castTo(DataType.FLOAT).dup('c'));
-            sims = Kernels.ensure(sims, DataType.FLOAT, rows, n);
+            INDArray sims = rows == chunk ? buffer : buffer.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
             Kernels.matmul(q, bank, sims, false, true, 1.0, 0.0);                  // [B, D] x [D, N]
             FloatBuffer buf = FusedKernels.applies(sims) ? sims.data().asNioFloat()
                     : FloatBuffer.wrap(sims.dup('c').data().asFloat());
@@ -241,20 +246,24 @@ public final class WeightedKnn {
          */
         void select() {
             int k = heapSim.length;
+            int n = row.length;
             size = 0;
-            for (int j = 0; j < row.length; j++) {
+            int j = 0;
+            for (; j < n && size < k; j++) {
                 float s = row[j];
-                if (s != s) {
-                    s = Float.NEGATIVE_INFINITY;                  // NaN below every number
-                }
-                if (size < k) {
-                    heapSim[size] = s;
-                    heapIdx[size] = j;
-                    siftUp(size++);
-                } else if (s > heapSim[0]) {
+                heapSim[size] = s != s ? Float.NEGATIVE_INFINITY : s;     // NaN below every number
+                heapIdx[size] = j;
+                siftUp(size++);
+            }
+            // the hot loop: one compare per row against the worst kept (a NaN fails it)
+            float worst = size > 0 ? heapSim[0] : Float.POSITIVE_INFINITY;
+            for (; j < n; j++) {
+                float s = row[j];
+                if (s > worst) {
                     heapSim[0] = s;
                     heapIdx[0] = j;
                     siftDown(0);
+                    worst = heapSim[0];
                 }
             }
         }
