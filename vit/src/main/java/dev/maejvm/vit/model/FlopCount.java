@@ -1,9 +1,9 @@
 package dev.maejvm.vit.model;
 
 /**
- * Analytic multiply-add count of the MAE forward pass (2 FLOPs per multiply-add, matrix products
- * only: they are all but a few percent of the work). A training step is counted as 3x the
- * forward (backward = 2x forward), the usual convention.
+ * Analytic multiply-add count of the MAE forward pass and of a classifier's on all patches (2
+ * FLOPs per multiply-add, matrix products only: they are all but a few percent of the work). A
+ * training step is counted as 3x the forward (backward = 2x forward), the usual convention.
  */
 public final class FlopCount {
     private FlopCount() {}
@@ -28,6 +28,25 @@ public final class FlopCount {
     /** FLOPs of one training step (forward + backward) per image. */
     public static double trainPerImage(MaeConfig cfg, double maskRatio) {
         return 3 * forwardPerImage(cfg, maskRatio);
+    }
+
+    /**
+     * Forward FLOPs per image of a {@link ViTClassifier} (the encoder on all L patches and cls,
+     * then the head; pooling and norms are not products).
+     */
+    public static double classifierForwardPerImage(ViTConfig enc, int numClasses) {
+        int l = enc.numPatches();
+        double d = enc.embedDim();
+        double t = 1 + l;
+        double flops = 2.0 * l * enc.patchDim() * d;                                        // patch embedding
+        flops += enc.depth() * (t * blockLinear(d, enc.mlpRatio()) + attention(t, d));
+        flops += 2.0 * d * numClasses;                                                     // head
+        return flops;
+    }
+
+    /** FLOPs of one classifier training step (forward + backward) per image. */
+    public static double classifierTrainPerImage(ViTConfig enc, int numClasses) {
+        return 3 * classifierForwardPerImage(enc, numClasses);
     }
 
     /** qkv, proj, fc1, fc2 per token: 2 (3 D^2 + D^2 + 2 r D^2). */

@@ -4,8 +4,9 @@ import picocli.CommandLine.Command;
 
 /** {@code mae bench}: speed measurements (benchmarks, not tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure speed: `bench model` (the pretraining step vs the gemm peak and PyTorch), `bench data`.",
-        subcommands = {ModelBenchCommand.class, DataBenchCommand.class})
+        description = "Measure speed: `bench model` (the pretraining step vs the gemm peak and PyTorch), `bench finetune`"
+                + " (the fine-tuning step, alternating with PyTorch's), `bench data`.",
+        subcommands = {ModelBenchCommand.class, FinetuneBenchCommand.class, DataBenchCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

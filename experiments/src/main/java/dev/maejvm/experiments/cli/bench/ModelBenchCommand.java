@@ -57,13 +57,7 @@ public final class ModelBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.out.printf("machine: %d cores, %s, OMP_WAIT_POLICY=%s OPENBLAS_THREAD_TIMEOUT=%s OPENBLAS_CORETYPE=%s"
-                        + " (both runs)%n",
-                Runtime.getRuntime().availableProcessors(), cpuModel(),
-                System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"),
-                System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT", "(unset)"),
-                // unset: OpenBLAS chooses by CPU model, its slow generic kernels on models newer than itself
-                System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset: OpenBLAS's choice)"));
+        System.out.println(Machine.describe());
         double peak = GemmPeak.measure(1024, 5);
         System.out.printf("gemm peak (float32 1024^3 into a preallocated result, best over 0.5 s): %.1f GFLOP/s%n%n", peak);
         List<StepBenchmark.Result> ours = new ArrayList<>();
@@ -154,20 +148,4 @@ public final class ModelBenchCommand implements Callable<Integer> {
         System.out.printf("%-16s mask %3.0f %%: %7.1f img/s  %6.1f GFLOP/s (%4.1f %% of peak)  step median %.3f s best %.3f s  peak RSS %6.0f MiB%n",
                 impl, ratio * 100, ips, gflops, 100 * gflops / peak, median, best, rss);
     }
-
-    /** The CPU's name and model number (OpenBLAS chooses its kernels by the number). */
-    private static String cpuModel() {
-        try {
-            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
-            return cpuinfo(lines, "model name", "unknown CPU") + " (model " + cpuinfo(lines, "model", "?") + ")";
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    private static String cpuinfo(List<String> lines, String key, String otherwise) {
-        return lines.stream().filter(l -> l.indexOf(':') > 0 && l.substring(0, l.indexOf(':')).trim().equals(key))
-                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(otherwise);
-    }
-
 }
