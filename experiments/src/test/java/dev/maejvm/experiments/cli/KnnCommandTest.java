@@ -161,7 +161,7 @@ class KnnCommandTest {
         r = mae("knn", "--checkpoint", dir.resolve("encoder.safetensors").toString(), "--train-data", train.toString(),
                 "--val-data", train.toString());
         assertEquals(ExitCodes.USAGE, r.exit());
-        assertTrue(r.err().contains("is not a checkpoint of this tool; for an encoder's weights with timm's names give its --preset"),
+        assertTrue(r.err().contains("is a plain safetensors file: name its model with --preset"),
                 r.err());
         r = mae("knn", "--checkpoint", dir.resolve("encoder.safetensors").toString(), "--preset", "micro",
                 "--train-data", train.toString(), "--val-data", train.toString());

@@ -3,19 +3,15 @@ package dev.maejvm.experiments.cli.knn;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.maejvm.data.Dataset;
 import dev.maejvm.data.source.FashionMnist;
+import dev.maejvm.finetune.PretrainedEncoder;
 import dev.maejvm.finetune.knn.FeatureExtractor;
 import dev.maejvm.finetune.knn.KnnConfig;
 import dev.maejvm.finetune.knn.KnnEvaluator;
-import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
 import dev.maejvm.vit.engine.ParamStore;
-import dev.maejvm.vit.io.SafeTensors;
 import dev.maejvm.vit.model.GlobalPool;
-import dev.maejvm.vit.model.MaeConfig;
 import dev.maejvm.vit.model.VisionTransformer;
 import dev.maejvm.vit.model.ViTConfig;
-import dev.maejvm.vit.weights.LoadOptions;
 import dev.maejvm.vit.weights.LoadReport;
-import dev.maejvm.vit.weights.StateDict;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -115,7 +111,7 @@ public final class KnnCommand implements Callable<Integer> {
         }
         Dataset train = KnnSources.openLabelled(trainData != null ? trainData : fashionMnist(true), "--train-data");
         Dataset val = KnnSources.openLabelled(valData != null ? valData : fashionMnist(false), "--val-data");
-        Encoder enc = preset == null ? fromCheckpoint() : fromWeights();
+        Encoder enc = load();
         ViTConfig vit = enc.encoder().config();
         System.err.printf("mae knn: %s%n  bank: %s%n  val:  %s%n  k %d, T %s, %s pooling, batch %d, mean %s, std %s%n",
                 enc.description(), describe(train, trainLimit), describe(val, valLimit), cfg.k(), cfg.temperature(),
@@ -168,46 +164,39 @@ public final class KnnCommand implements Callable<Integer> {
         }
     }
 
-    private Encoder fromCheckpoint() throws java.io.IOException {
-        if (SafeTensors.readHeader(checkpoint).metadata().get("format") == null) {
-            throw new IllegalArgumentException("--checkpoint " + checkpoint + " is not a checkpoint of this tool; for an "
-                    + "encoder's weights with timm's names give its --preset too");
+    /**
+     * The encoder of a pretraining checkpoint or of a timm-named weights file (with --preset), read
+     * as every transfer command reads it ({@link PretrainedEncoder}): the position table as a learned
+     * one, resized to the grid when it differs; keys no encoder has are listed and ignored.
+     */
+    private Encoder load() throws java.io.IOException {
+        PretrainedEncoder.Source src;
+        try {
+            src = PretrainedEncoder.inspect(checkpoint, preset);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--checkpoint " + e.getMessage(), e);
         }
-        PretrainCheckpoint.Loaded loaded = PretrainCheckpoint.loadModel(checkpoint);
-        float[] m = mean != null ? mean : loaded.info().mean();
-        float[] s = std != null ? std : loaded.info().std();
-        ViTConfig vit = loaded.config().model().encoder();
-        if (m == null || s == null) {
-            float[][] d = defaultNormalisation(vit, "the checkpoint records none");
-            m = d[0];
-            s = d[1];
-        }
-        return new Encoder(loaded.model().encoder(), m, s, "pretraining checkpoint " + checkpoint + " (preset "
-                + loaded.config().preset() + ", step " + loaded.info().state().step() + ")");
-    }
-
-    private Encoder fromWeights() throws java.io.IOException {
-        // a learned table: whatever pos_embed the file holds (sin-cos or trained) is loaded as it is
-        ViTConfig vit = MaeConfig.preset(preset).encoder().withPosEmbed(ViTConfig.PosEmbedKind.LEARNED);
+        ViTConfig vit = src.encoder().withPosEmbed(ViTConfig.PosEmbedKind.LEARNED);
         ParamStore store = new ParamStore(DataType.FLOAT);
         VisionTransformer encoder = new VisionTransformer(store, vit);
         store.build(0);
-        LoadReport report = StateDict.load(checkpoint, "", store,
-                LoadOptions.LENIENT.interpolatePositionsTo(vit.gridHeight(), vit.gridWidth()));
+        LoadReport report = PretrainedEncoder.load(src, store, vit, name -> false);
         if (!report.unexpected().isEmpty()) {
             System.err.printf("  not an encoder's, ignored: %s%n", abbreviated(report.unexpected().toString()));
         }
         if (!report.interpolated().isEmpty()) {
             System.err.printf("  resized to the %d x %d grid: %s%n", vit.gridHeight(), vit.gridWidth(), report.interpolated());
         }
-        float[] m = mean;
-        float[] s = std;
+        float[] m = mean != null ? mean : src.mean();
+        float[] s = std != null ? std : src.std();
         if (m == null || s == null) {
-            float[][] d = defaultNormalisation(vit, "a weights file does not record it");
+            float[][] d = defaultNormalisation(vit, src.mean() == null ? "the file does not record it" : "");
             m = m != null ? m : d[0];
             s = s != null ? s : d[1];
         }
-        return new Encoder(encoder, m, s, "encoder weights " + checkpoint + " (preset " + preset + ")");
+        String what = src.prefix().isEmpty() ? "encoder weights " + checkpoint + " (preset " + src.preset() + ")"
+                : "pretraining checkpoint " + checkpoint + " (preset " + src.preset() + ")";
+        return new Encoder(encoder, m, s, what);
     }
 
     /** ImageNet's statistics for RGB, as the official MAE; otherwise the user must say. */
