@@ -88,4 +88,49 @@ class LinearProbeTest {
         }
         assertNotEquals(0.0, tunedHead[0].batchNorm().runningMean().amaxNumber().doubleValue(), "BatchNorm statistics tracked");
     }
+
+    @Test
+    void aProbeStoppedMidEpochAndResumedEndsWithTheUninterruptedHead() throws IOException {
+        LinprobeConfig cfg = Configs.with(config(), Map.of("epochs", "3", "evalEvery", "3", "checkpointEvery", "3"));
+        ParamStore store = LinearProbe.encoderStore();
+        VisionTransformer encoder = LinearProbe.encoder(cfg.model(), store, 5);
+        Transform t = ClassificationData.evaluationTransform(16, 1, 1.0, MEAN, STD);
+        FeatureExtractor fx = new FeatureExtractor(encoder, GlobalPool.TOKEN, 64, 2);
+        FeatureExtractor.Features train = fx.extract(new Shapes(512, 1), t);
+        Checkpoint.DataInfo info = new Checkpoint.DataInfo("shapes", MEAN, STD);
+
+        ProbeHead whole = new ProbeHead(32, 4, 0);
+        new LinearProbe(cfg, store, whole, LinearProbe.optimizer(cfg, whole), train, null, new TrainingListener() {},
+                java.nio.file.Files.createDirectories(dir.resolve("whole")), info, null).trainer().run(TrainState.fresh());
+
+        Path out = java.nio.file.Files.createDirectories(dir.resolve("parts"));
+        ProbeHead first = new ProbeHead(32, 4, 0);
+        dev.maejvm.train.Trainer<?>[] trainer = new dev.maejvm.train.Trainer<?>[1];
+        LinearProbe p = new LinearProbe(cfg, store, first, LinearProbe.optimizer(cfg, first), train, null, new TrainingListener() {
+            @Override
+            public void stepEnded(long step, int epoch, Map<String, Double> metrics) {
+                if (step == 11) {
+                    trainer[0].requestStop();                   // inside epoch 1 (8 batches an epoch)
+                }
+            }
+        }, out, info, null);
+        trainer[0] = p.trainer();
+        assertTrue(p.trainer().run(TrainState.fresh()).stoppedEarly());
+
+        ProbeHead resumed = new ProbeHead(32, 4, 9);                  // another init: the checkpoint must overwrite it
+        var opt = LinearProbe.optimizer(cfg, resumed);
+        TrainState at = LinearProbe.restore(out.resolve(LinearProbe.LAST), rebuilt(cfg), resumed, opt).state();
+        assertEquals(11, at.step());
+        new LinearProbe(cfg, store, resumed, opt, train, null, new TrainingListener() {}, out, info, null).trainer().run(at);
+        assertEquals(whole.params().values(), resumed.params().values(), "bit-identical head");
+        assertEquals(whole.batchNorm().runningMean(), resumed.batchNorm().runningMean(), "and BatchNorm statistics");
+        assertEquals(whole.batchNorm().runningVar(), resumed.batchNorm().runningVar());
+    }
+
+    /** A fresh encoder store of the config (the restore checks and loads the checkpoint's encoder into it). */
+    private static ParamStore rebuilt(LinprobeConfig cfg) {
+        ParamStore s = LinearProbe.encoderStore();
+        LinearProbe.encoder(cfg.model(), s, 0);
+        return s;
+    }
 }
