@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.maejvm.train.optim.Optimizer;
 import dev.maejvm.vit.engine.ParamStore;
 import dev.maejvm.vit.io.SafeTensors;
+import dev.maejvm.vit.weights.LoadOptions;
 import dev.maejvm.vit.weights.StateDict;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -111,6 +112,9 @@ public final class Checkpoint {
             throw new IllegalArgumentException(file + ": a format /1 checkpoint holds one model");
         }
         checkOptimizerState(file, header, flat, state, flat ? models.values().iterator().next().gradSize() : 0);
+        for (Map.Entry<String, ParamStore> m : models.entrySet()) {      // all checked before any is overwritten
+            StateDict.check(file, m.getKey(), m.getValue(), LoadOptions.STRICT);
+        }
         for (Map.Entry<String, ParamStore> m : models.entrySet()) {
             StateDict.load(file, m.getKey(), m.getValue(), true);
         }
@@ -132,6 +136,9 @@ public final class Checkpoint {
     /** Loads only the models (inference, export, transfer): the optimiser state is not read. */
     public static Info loadModels(Path file, Kind expected, Map<String, ParamStore> models) throws IOException {
         Info info = info(file, expected);
+        for (Map.Entry<String, ParamStore> m : models.entrySet()) {
+            StateDict.check(file, m.getKey(), m.getValue(), LoadOptions.STRICT);
+        }
         for (Map.Entry<String, ParamStore> m : models.entrySet()) {
             StateDict.load(file, m.getKey(), m.getValue(), true);
         }

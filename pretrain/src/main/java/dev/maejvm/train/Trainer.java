@@ -139,7 +139,7 @@ public final class Trainer<B> {
                             state = new TrainState(epoch + 1, 0, state.step(), state.runId());
                             endEpoch(epoch, state, epochLossSum / epochLossCount, lr, epochStart, true, true);
                         } else {
-                            evaluateWhenStopped(epoch);                 // e.g. pictures of where the run stopped
+                            evaluateWhenStopped(epoch, state.step());   // e.g. pictures, validation of where the run stopped
                             save(state);
                         }
                         log.info(atMax ? "reached maxSteps {} at epoch {}" : "stop requested at step {} (epoch {})",
@@ -185,11 +185,16 @@ public final class Trainer<B> {
         }
     }
 
-    private void evaluateWhenStopped(int epoch) {
+    /** The evaluators that run where a run stops mid-epoch; their metrics are reported at that step. */
+    private void evaluateWhenStopped(int epoch, long step) {
+        Map<String, Double> evaluated = new LinkedHashMap<>();
         for (Evaluator.Scheduled e : evaluators) {
             if (e.whenStopped()) {
-                e.evaluator().evaluate(epoch);
+                evaluated.putAll(e.evaluator().evaluate(epoch));
             }
+        }
+        if (!evaluated.isEmpty()) {
+            listener.stepEnded(step, epoch, evaluated);
         }
     }
 

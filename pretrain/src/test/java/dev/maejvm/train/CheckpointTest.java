@@ -76,4 +76,25 @@ class CheckpointTest {
         assertTrue(e.getMessage().contains("finetune") && e.getMessage().contains("pretrain"), e.getMessage());
         assertEquals(Checkpoint.Kind.FINETUNE, Checkpoint.info(file).kind());
     }
+
+    @Test
+    void aMismatchInTheSecondModelLeavesTheFirstUntouched() throws IOException {
+        Map<String, ParamStore> models = new LinkedHashMap<>();
+        models.put("encoder.", encoder(1));
+        models.put("head.", head(2));
+        Path file = Checkpoint.save(dir.resolve("c.safetensors"), Checkpoint.Kind.FINETUNE, models, null,
+                Map.of(), 0, TrainState.fresh(), new Checkpoint.DataInfo("d", new float[] {0}, new float[] {1}));
+        ParamStore enc2 = encoder(5);
+        ParamStore wrongHead = new ParamStore(DataType.FLOAT);
+        wrongHead.register("head.weight", new long[] {5, 3}, new Init.Normal(1));       // 5 classes, the file has 4
+        wrongHead.build(6);
+        Map<String, ParamStore> models2 = new LinkedHashMap<>();
+        models2.put("encoder.", enc2);
+        models2.put("head.", wrongHead);
+        var before = enc2.values().dup();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Checkpoint.loadModels(file, Checkpoint.Kind.FINETUNE, models2));
+        assertTrue(e.getMessage().contains("head.weight"), e.getMessage());
+        assertEquals(before, enc2.values(), "the first model is not half-loaded");
+    }
 }

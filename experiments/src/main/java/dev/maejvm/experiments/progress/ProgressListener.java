@@ -56,6 +56,9 @@ public final class ProgressListener implements TrainingListener {
 
     @Override
     public void stepEnded(long step, int epoch, Map<String, Double> m) {
+        if (!m.containsKey("loss")) {
+            return;                                // an evaluator's metrics where a run stopped
+        }
         double loss = m.getOrDefault("loss", Double.NaN);
         smoothedLoss = Double.isNaN(smoothedLoss) ? loss : 0.9 * smoothedLoss + 0.1 * loss;
         String extra = String.format("epoch %d loss %.4f lr %.2e %.1f img/s", epoch, smoothedLoss,

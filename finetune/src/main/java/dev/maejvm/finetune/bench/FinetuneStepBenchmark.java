@@ -1,6 +1,7 @@
 package dev.maejvm.finetune.bench;
 
 import dev.maejvm.pretrain.bench.PeakMemory;
+import dev.maejvm.finetune.cls.SoftTargetCrossEntropy;
 import dev.maejvm.train.optim.AdamW;
 import dev.maejvm.train.optim.AdamWConfig;
 import dev.maejvm.train.optim.ParamGroups;
@@ -61,7 +62,8 @@ public final class FinetuneStepBenchmark {
     private final int numClasses;
     private final ViTClassifier model;
     private final AdamW optimizer;
-    private final SmoothedTargetLoss loss;
+    private final INDArray targets;              // [N, classes], label-smoothed
+    private final INDArray dLogits;              // [N, classes]
     private final INDArray imgs;                 // [N, C, H, W]
     private final int[] labels;                  // [N]
     private final double lr;
@@ -80,11 +82,12 @@ public final class FinetuneStepBenchmark {
         ParamGroups groups = ParamGroups.layerDecay(cfg.depth(), LAYER_DECAY);
         groups.applyTrainable(model.params());
         this.optimizer = new AdamW(model.params(), ADAMW, groups);
-        this.loss = new SmoothedTargetLoss(numClasses, LABEL_SMOOTHING);
         Nd4j.getRandom().setSeed(1);
         this.imgs = Nd4j.rand(DataType.FLOAT, batch, cfg.inChans(), cfg.imgHeight(), cfg.imgWidth());
         SplittableRandom rng = new SplittableRandom(2);
         this.labels = rng.ints(batch, 0, numClasses).toArray();
+        this.targets = SoftTargetCrossEntropy.smoothedTargets(labels, numClasses, LABEL_SMOOTHING);
+        this.dLogits = Nd4j.create(DataType.FLOAT, batch, numClasses);
         this.lr = BASE_LR * batch / 256;
     }
 
@@ -115,8 +118,7 @@ public final class FinetuneStepBenchmark {
             mark[1] = System.nanoTime();
             INDArray logits = model.forward(imgs, Ctx.train(0, iteration++));   // [N, classes]
             mark[2] = System.nanoTime();
-            last = loss.forward(logits, labels);
-            INDArray dLogits = loss.backward(logits);
+            last = SoftTargetCrossEntropy.forward(logits, targets, dLogits);     // the product's loss, as fine-tuning's step
             mark[3] = System.nanoTime();
             model.backward(dLogits);
             mark[4] = System.nanoTime();

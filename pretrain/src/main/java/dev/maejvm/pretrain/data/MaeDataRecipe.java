@@ -60,7 +60,7 @@ public final class MaeDataRecipe {
      * Fashion-MNIST: its known statistics. RGB: ImageNet's (as the official code). Otherwise
      * estimated from up to 2000 images spread over the dataset.
      */
-    static float[][] statistics(Dataset ds, boolean fashionMnist, ViTConfig enc) {
+    public static float[][] statistics(Dataset ds, boolean fashionMnist, ViTConfig enc) {
         if (fashionMnist) {
             return new float[][] {{FashionMnist.MEAN}, {FashionMnist.STD}};
         }

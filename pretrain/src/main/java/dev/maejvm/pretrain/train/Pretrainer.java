@@ -9,13 +9,16 @@ import dev.maejvm.train.events.TrainingListener;
 import dev.maejvm.train.optim.LrSchedule;
 import dev.maejvm.train.optim.Optimizer;
 import dev.maejvm.vit.model.MaskedAutoencoder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * MAE pretraining: the shared {@link Trainer} over a {@link MaeTask}, with the run's
- * reconstruction pictures after every epoch and where a run stops.
+ * reconstruction pictures after every epoch and where a run stops, and any further evaluators
+ * (the kNN monitor) on their own schedules; their metrics go into the epoch log and the
+ * listener's epoch event.
  */
 public final class Pretrainer {
 
@@ -29,12 +32,25 @@ public final class Pretrainer {
 
     public Pretrainer(PretrainConfig cfg, MaskedAutoencoder model, Optimizer optimizer, BatchSource<INDArray> data,
                       TrainingListener listener, Trainer.Checkpointer checkpointer, EpochHook epochHook, EpochLog epochLog) {
+        this(cfg, model, optimizer, data, listener, checkpointer, epochHook, epochLog, List.of());
+    }
+
+    /**
+     * @param evaluators run after the pictures of an epoch, each on its schedule (e.g. the kNN
+     *     monitor: {@code new Evaluator.Scheduled(knn, every, false)})
+     */
+    public Pretrainer(PretrainConfig cfg, MaskedAutoencoder model, Optimizer optimizer, BatchSource<INDArray> data,
+                      TrainingListener listener, Trainer.Checkpointer checkpointer, EpochHook epochHook, EpochLog epochLog,
+                      List<Evaluator.Scheduled> evaluators) {
         Evaluator pictures = epoch -> {
             epochHook.epochEnded(epoch, model);
             return Map.of();
         };
+        List<Evaluator.Scheduled> all = new ArrayList<>();
+        all.add(new Evaluator.Scheduled(pictures, 1, true));
+        all.addAll(evaluators);
         this.trainer = new Trainer<>(cfg.loop(), new MaeTask(model, cfg.maskRatio(), cfg.seed()), optimizer, data, listener,
-                checkpointer, List.of(new Evaluator.Scheduled(pictures, 1, true)), epochLog);
+                checkpointer, all, epochLog);
     }
 
     /** The shared loop this runs (for a {@link dev.maejvm.train.RunSession}). */

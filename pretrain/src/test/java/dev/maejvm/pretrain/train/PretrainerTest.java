@@ -95,6 +95,36 @@ class PretrainerTest {
         assertTrue(Files.exists(dir.resolve(PretrainCheckpoint.FILE_NAME)));
     }
 
+    /** An evaluator given to the Pretrainer runs on its schedule; its metrics reach log.txt and the epoch event. */
+    @Test
+    void extraEvaluatorsReportIntoTheEpochLog() throws IOException {
+        PretrainConfig cfg = config(3, 0);
+        SyntheticBatches data = new SyntheticBatches(2, 16, 16, 1);
+        MaskedAutoencoder model = MaskedAutoencoder.create(cfg.model(), DataType.FLOAT, cfg.seed());
+        AdamW opt = new AdamW(model.params(), new AdamWConfig(0.9, 0.95, 1e-8, cfg.weightDecay()));
+        List<Integer> evaluated = new ArrayList<>();
+        Map<Integer, Map<String, Double>> events = new LinkedHashMap<>();
+        TrainingListener listener = new TrainingListener() {
+            @Override
+            public void epochEnded(int epoch, long step, Map<String, Double> metrics) {
+                events.put(epoch, metrics);
+            }
+        };
+        dev.maejvm.train.Evaluator probe = epoch -> {
+            evaluated.add(epoch);
+            return Map.of("probe_metric", 0.25 * epoch);
+        };
+        Pretrainer t = new Pretrainer(cfg, model, opt, data, listener, state -> dir.resolve("none"), (epoch, m) -> { },
+                new EpochLog(dir.resolve("log.txt")), List.of(new dev.maejvm.train.Evaluator.Scheduled(probe, 2, false)));
+        t.run(TrainState.fresh());
+        assertEquals(List.of(1, 2), evaluated, "after every 2nd epoch and after the last");
+        List<String> lines = Files.readAllLines(dir.resolve("log.txt"));
+        assertEquals(3, lines.size());
+        assertTrue(!lines.get(0).contains("probe_metric") && lines.get(1).contains("\"probe_metric\":0.25")
+                && lines.get(2).contains("\"probe_metric\":0.5"), lines.toString());
+        assertEquals(0.5, events.get(2).get("probe_metric"));
+    }
+
     @Test
     void reloadedCheckpointGivesIdenticalOutputs() throws IOException {
         SyntheticBatches data = new SyntheticBatches(4, 16, 16, 2);

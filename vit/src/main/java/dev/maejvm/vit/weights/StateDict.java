@@ -83,6 +83,26 @@ public final class StateDict {
      * place, so a mismatch changes nothing and memory never holds the file.
      */
     public static LoadReport load(Path file, String prefix, ParamStore store, LoadOptions options) throws IOException {
+        Plan plan = checked(file, prefix, store, options);
+        try {
+            SafeTensors.stream(file, store.dataType(), t -> known(store, unprefixed(t.name(), prefix)),
+                    (t, v) -> copy(store, unprefixed(t.name(), prefix), resized(plan, unprefixed(t.name(), prefix), v)));
+            return plan.report();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Everything {@link #load(Path, String, ParamStore, LoadOptions)} checks (names, shapes, the
+     * formula tables' values), without copying anything: a caller loading several models checks
+     * them all first, so that a mismatch in the last leaves the first untouched.
+     */
+    public static LoadReport check(Path file, String prefix, ParamStore store, LoadOptions options) throws IOException {
+        return checked(file, prefix, store, options).report();
+    }
+
+    private static Plan checked(Path file, String prefix, ParamStore store, LoadOptions options) throws IOException {
         try {
             Map<String, long[]> shapes = new LinkedHashMap<>();
             SafeTensors.readHeader(file).tensors().forEach((k, t) -> {
@@ -97,9 +117,7 @@ public final class StateDict {
                     (t, v) -> checkFormula(store, unprefixed(t.name(), prefix), resized(plan, unprefixed(t.name(), prefix), v),
                             plan.problems));
             throwIfAny(plan.problems);
-            SafeTensors.stream(file, store.dataType(), t -> known(store, unprefixed(t.name(), prefix)),
-                    (t, v) -> copy(store, unprefixed(t.name(), prefix), resized(plan, unprefixed(t.name(), prefix), v)));
-            return plan.report();
+            return plan;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,14 @@
 package dev.maejvm.experiments.cli.pretrain;
 
+import dev.maejvm.data.Dataset;
+import dev.maejvm.data.source.FashionMnist;
+import dev.maejvm.experiments.cli.knn.KnnSources;
+import dev.maejvm.finetune.knn.FeatureExtractor;
+import dev.maejvm.finetune.knn.KnnConfig;
+import dev.maejvm.finetune.knn.KnnEvaluator;
+import dev.maejvm.train.Evaluator;
 import dev.maejvm.train.Trainer;
+import dev.maejvm.vit.model.GlobalPool;
 import dev.maejvm.experiments.progress.ProgressListener;
 import dev.maejvm.experiments.tracking.RunJournal;
 import dev.maejvm.pretrain.checkpoint.PretrainCheckpoint;
@@ -27,6 +35,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +78,28 @@ public final class PretrainCommand implements Callable<Integer> {
             description = "Reconstruction pictures written after every epoch (0: none).")
     int reconImages;
 
+    @Option(names = "--knn-every", paramLabel = "N",
+            description = "kNN monitor: after every N epochs (and after the last), the weighted k-NN accuracy of the encoder's "
+                + "features (k 20, T 0.07, cls token) on --val-data with --knn-train-data as the bank, as knn_top1 / knn_top5 "
+                + "in log.txt and tracking. It runs at epoch ends only. Default: off.")
+    Integer knnEvery;
+
+    @Option(names = "--knn-train-data", description = "The kNN monitor's labelled train bank. Default: the pretraining data "
+            + "if it is labelled (Fashion-MNIST train without --data).")
+    Path knnTrainData;
+
+    @Option(names = "--val-data", description = "The kNN monitor's labelled validation set. Default: Fashion-MNIST test "
+            + "without --data; needed with --data.")
+    Path valData;
+
+    @Option(names = "--knn-train-limit", defaultValue = "0", showDefaultValue = picocli.CommandLine.Help.Visibility.ALWAYS,
+            description = "At most this many bank images, evenly spaced over the set (0: all).")
+    int knnTrainLimit;
+
+    @Option(names = "--knn-val-limit", defaultValue = "0", showDefaultValue = picocli.CommandLine.Help.Visibility.ALWAYS,
+            description = "At most this many validation images, evenly spaced over the set (0: all).")
+    int knnValLimit;
+
     @Mixin
     PretrainOptions options;
 
@@ -83,11 +114,26 @@ public final class PretrainCommand implements Callable<Integer> {
         if (workers != null && workers < 1) {
             throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
         }
+        if (knnTrainLimit < 0 || knnValLimit < 0) {
+            throw new IllegalArgumentException("--knn-train-limit and --knn-val-limit must be >= 0 (0: all), got "
+                    + knnTrainLimit + " and " + knnValLimit);
+        }
+        Optional<KnnSources> knnSources = KnnSources.forPretraining(knnEvery, data, knnTrainData, valData,
+                FashionMnist::trainImages, FashionMnist::testImages);
+        // opened before anything runs, so that unlabeled or missing monitor data fails at once
+        Dataset knnTrain = knnSources.map(k -> k.openTrain("--knn-train-data")).orElse(null);
+        Dataset knnVal = knnSources.map(k -> k.openVal("--val-data")).orElse(null);
         Optional<Path> checkpoint = resume != null ? Optional.of(resume) : PretrainCheckpoint.find(out);
         Checkpoint.Info info = checkpoint.isPresent() ? PretrainCheckpoint.info(checkpoint.get()) : null;
         PretrainConfig cfg = info != null ? options.resumed(info.config()) : options.fresh(data == null);
         int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
         printResolved(cfg, checkpoint);
+        if (knnTrain != null) {
+            System.err.printf("  kNN monitor: every %d epoch%s (k %d, T %s, cls token); bank %s; val %s%n", knnEvery,
+                    knnEvery == 1 ? "" : "s", KnnConfig.DEFAULT_K, KnnConfig.DEFAULT_TEMPERATURE,
+                    FeatureExtractor.evenlySpaced(knnTrain, knnTrainLimit).describe(),
+                    FeatureExtractor.evenlySpaced(knnVal, knnValLimit).describe());
+        }
         Files.createDirectories(out);
         Files.writeString(out.resolve("config.json"), new com.fasterxml.jackson.databind.ObjectMapper()
                 .writerWithDefaultPrettyPrinter().writeValueAsString(cfg.flatten()));
@@ -100,13 +146,38 @@ public final class PretrainCommand implements Callable<Integer> {
             System.err.printf("resuming from %s: epoch %d, step %d%n", checkpoint.get(), start.epoch(), start.step());
         }
         try (MaeData pd = MaeDataRecipe.open(data, cfg, threads, onBadImage)) {
-            return train(cfg, model, optimizer, start, pd);
+            List<Evaluator.Scheduled> evaluators = new ArrayList<>();
+            if (knnTrain != null) {
+                evaluators.add(new Evaluator.Scheduled(knnMonitor(cfg, model, pd, knnTrain, knnVal, threads), knnEvery, false));
+            }
+            return train(cfg, model, optimizer, start, pd, evaluators);
         }
     }
 
-    private int train(PretrainConfig cfg, MaskedAutoencoder model, AdamW optimizer, TrainState start, MaeData pd)
-            throws IOException {
+    /**
+     * The kNN monitor on the MAE's encoder, its features normalised as the pretraining data.
+     * Batches of batchSize x (1 - maskRatio) images: as many tokens per encoder pass as a
+     * training step's, so the monitor needs no more activation memory than training.
+     */
+    private KnnEvaluator knnMonitor(PretrainConfig cfg, MaskedAutoencoder model, MaeData pd, Dataset train, Dataset val,
+                                    int threads) {
+        int batch = Math.max(1, (int) (cfg.batchSize() * (1 - cfg.maskRatio())));
+        KnnConfig knn = new KnnConfig(KnnConfig.DEFAULT_K, KnnConfig.DEFAULT_TEMPERATURE, GlobalPool.TOKEN, batch,
+                knnTrainLimit, knnValLimit);
+        return new KnnEvaluator(model.encoder(), train, val,
+                FeatureExtractor.evalTransform(cfg.model().encoder(), pd.mean(), pd.std()), knn, threads);
+    }
+
+    private int train(PretrainConfig cfg, MaskedAutoencoder model, AdamW optimizer, TrainState start, MaeData pd,
+                      List<Evaluator.Scheduled> evaluators) throws IOException {
         long totalSteps = cfg.loop().totalSteps(pd.batches().batchesPerEpoch());
+        if (knnEvery != null && start.step() < totalSteps && !KnnSources.monitorRuns(knnEvery, cfg.epochs(), start.epoch(),
+                pd.batches().batchesPerEpoch(), cfg.accumIter(), totalSteps)) {
+            System.err.printf("note: the kNN monitor runs at the end of an epoch (every %d), and this run stops at step %d, "
+                    + "before one (%d steps an epoch): it will record no kNN accuracy. Let the epoch finish (--max-steps 0: no "
+                    + "cap), or evaluate the checkpoint afterwards with ./mae knn --checkpoint %s%n", knnEvery, totalSteps,
+                    pd.batches().batchesPerEpoch() / cfg.accumIter(), out.resolve(PretrainCheckpoint.FILE_NAME));
+        }
         if (start.step() >= totalSteps) {
             System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs or --max-steps to go on)%n",
                     start.step(), totalSteps);
@@ -129,7 +200,7 @@ public final class PretrainCommand implements Callable<Integer> {
                         writeReconstructions(m, samples, pd, epoch, listener, cfg.seed(), cfg.maskRatio());
                     }
                 },
-                new EpochLog(out.resolve("log.txt")));
+                new EpochLog(out.resolve("log.txt")), evaluators);
         try {
             session.run(trainer.trainer(), begin, totalSteps, result -> {
                 Map<String, String> meta = Map.of("source", "mae pretrain", "step", String.valueOf(result.state().step()));

@@ -87,14 +87,7 @@ public final class PretrainOptions {
         put(m, "clipGrad", clipGrad);
         put(m, "seed", seed);
         put(m, "checkpointEvery", checkpointEvery);
-        for (String a : set) {
-            int eq = a.indexOf('=');
-            if (eq <= 0) {
-                throw new dev.maejvm.train.config.ConfigException(a, "--set takes KEY=VALUE, got '" + a + "'");
-            }
-            m.put(a.substring(0, eq).trim(), a.substring(eq + 1));
-        }
-        return m;
+        return dev.maejvm.experiments.cli.ConfigOverrides.withSet(m, set);
     }
 
     /** What a resumed run may change: its length. Everything else must match the checkpoint. */
@@ -120,31 +113,8 @@ public final class PretrainOptions {
         PretrainConfig saved = PretrainConfig.fromFlat(checkpointConfig);          // also a checkpoint of format /2 or /1
         Map<String, String> given = given();
         dev.maejvm.train.config.Configs.with(saved, given);                         // unknown keys, bad values: named
-        Map<String, String> flat = saved.flatten();
-        List<String> conflicts = new ArrayList<>();
-        given.forEach((k, v) -> {
-            if (RESUMABLE_CHANGES.contains(k)) {
-                flat.put(k, v);
-            } else if (!same(flat.get(k), v)) {
-                conflicts.add(k + " " + v + " (the checkpoint has " + flat.get(k) + ")");
-            }
-        });
-        if (!conflicts.isEmpty()) {
-            throw new IllegalArgumentException("resuming continues the same run, but these options differ from its checkpoint: "
-                    + String.join(", ", conflicts) + ". Only " + RESUMABLE_CHANGES + " may change; use a new --out for a new run.");
-        }
+        Map<String, String> flat = dev.maejvm.experiments.cli.ConfigOverrides.resumed(saved.flatten(), given, RESUMABLE_CHANGES);
         return PretrainConfig.fromFlat(flat);
-    }
-
-    private static boolean same(String a, String b) {
-        if (a == null || b == null) {
-            return a == b;
-        }
-        try {
-            return Double.parseDouble(a) == Double.parseDouble(b);
-        } catch (NumberFormatException e) {
-            return a.equals(b);
-        }
     }
 
     private static void put(Map<String, String> m, String k, Object v) {

@@ -1,0 +1,246 @@
+package dev.maejvm.experiments.cli.finetune;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.maejvm.data.Dataset;
+import dev.maejvm.data.OnBadImage;
+import dev.maejvm.data.source.Datasets;
+import dev.maejvm.data.source.FashionMnist;
+import dev.maejvm.experiments.cli.ConfigOverrides;
+import dev.maejvm.experiments.progress.ProgressListener;
+import dev.maejvm.experiments.tracking.Lineage;
+import dev.maejvm.experiments.tracking.Tracker;
+import dev.maejvm.experiments.tracking.TrackingOptions;
+import dev.maejvm.finetune.PretrainedEncoder;
+import dev.maejvm.finetune.cls.ClassificationData;
+import dev.maejvm.finetune.cls.ClassifierCheckpoint;
+import dev.maejvm.finetune.cls.FinetuneConfig;
+import dev.maejvm.finetune.cls.Finetuning;
+import dev.maejvm.finetune.cls.ValidationEvaluator;
+import dev.maejvm.pretrain.data.MaeDataRecipe;
+import dev.maejvm.train.Checkpoint;
+import dev.maejvm.train.NonFiniteLossException;
+import dev.maejvm.train.RunSession;
+import dev.maejvm.train.TrainState;
+import dev.maejvm.train.config.Configs;
+import dev.maejvm.train.events.RunStart;
+import dev.maejvm.train.events.TrainingListener;
+import dev.maejvm.train.events.TrainingListeners;
+import dev.maejvm.train.optim.AdamW;
+import dev.maejvm.vit.model.MaeConfig;
+import dev.maejvm.vit.model.ViTClassifier;
+import dev.maejvm.vit.model.ViTConfig;
+import dev.maejvm.vit.weights.LoadReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.buffer.DataType;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mae finetune}: transfer of a pretrained encoder to classification with the official
+ * recipe, or the same model and recipe from random initialisation ({@code --from-scratch}).
+ * Without --data: Fashion-MNIST's training set, validated on its 10,000 test images.
+ */
+@Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Fine-tune a pretrained encoder for classification (main_finetune.py's recipe), or train the same"
+            + " model from scratch.",
+            "Without --data: Fashion-MNIST (Debian's dataset-fashion-mnist), validated on its test set.",
+            "A checkpoint found in --out is resumed."})
+public final class FinetuneCommand implements Callable<Integer> {
+
+    static final class Init {
+        @Option(names = "--pretrained", paramLabel = "FILE",
+                description = "A pretraining checkpoint (./mae pretrain's checkpoint-last.safetensors) or timm-named encoder weights (safetensors, with --preset).")
+        Path pretrained;
+
+        @Option(names = "--from-scratch", description = "The same model and recipe from random initialisation (the baseline).")
+        boolean fromScratch;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Init init = new Init();
+
+    @Option(names = "--preset", description = "The model preset: needed for plain safetensors weights and --from-scratch (default tiny); a checkpoint of another preset is refused.")
+    String preset;
+
+    @Option(names = "--data", description = "Labelled training images: class folders, a list file with labels, IDX images with their labels file beside them, CIFAR. Default: Fashion-MNIST train.")
+    Path data;
+
+    @Option(names = "--val-data", description = "Labelled validation images. Default: Fashion-MNIST test without --data; none otherwise.")
+    Path valData;
+
+    @Option(names = "--nb-classes", description = "Classes of the head. Default: the training data's.")
+    Integer numClasses;
+
+    @Option(names = "--input-size", description = "Input side in pixels (the position table is interpolated). Default: the encoder's.")
+    Integer inputSize;
+
+    @Option(names = "--out", defaultValue = "runs/finetune", showDefaultValue = picocli.CommandLine.Help.Visibility.ALWAYS,
+            description = "Output folder: checkpoints, log.txt, confusion matrices, run journal.")
+    Path out;
+
+    @Option(names = "--resume", description = "Checkpoint to resume (default: the one in --out, if any).")
+    Path resume;
+
+    @Option(names = "--workers", description = "Data loader threads. Default: the number of cores.")
+    Integer workers;
+
+    @Option(names = "--on-bad-image", defaultValue = "fail", showDefaultValue = picocli.CommandLine.Help.Visibility.ALWAYS,
+            description = "fail: stop at an unreadable image (naming it); skip: skip it and list it at the end.")
+    String onBadImage;
+
+    @Mixin
+    FinetuneOptions options;
+
+    @Mixin
+    TrackingOptions tracking;
+
+    @Override
+    public Integer call() throws Exception {
+        if (workers != null && workers < 1) {
+            throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
+        }
+        OnBadImage bad = OnBadImage.parse(onBadImage);
+        Optional<Path> checkpoint = resume != null ? Optional.of(resume) : ClassifierCheckpoint.find(out);
+        Dataset train = Datasets.open(data != null ? data : FashionMnist.trainImages(), true);
+        Path valPath = valData != null ? valData : data == null ? FashionMnist.testImages() : null;
+        Dataset val = valPath == null ? null : Datasets.open(valPath, true);
+        ClassificationData.requireLabels(train, Integer.MAX_VALUE);
+
+        FinetuneConfig cfg;
+        PretrainedEncoder.Source source = null;
+        float[][] norm;
+        Checkpoint.Info resumed = null;
+        if (checkpoint.isPresent()) {
+            resumed = Checkpoint.info(checkpoint.get(), Checkpoint.Kind.FINETUNE);
+            cfg = FinetuneConfig.fromFlat(ConfigOverrides.resumed(resumed.config(), options.given(),
+                    FinetuneOptions.RESUMABLE_CHANGES));
+            norm = new float[][] {resumed.mean(), resumed.std()};
+        } else {
+            if (init.pretrained == null && !init.fromScratch) {
+                throw new IllegalArgumentException("give --pretrained FILE (a pretraining checkpoint or encoder weights) or"
+                        + " --from-scratch (the baseline)");
+            }
+            ViTConfig encoder;
+            String presetName;
+            if (init.pretrained != null) {
+                source = PretrainedEncoder.inspect(init.pretrained, preset);
+                encoder = source.encoder();
+                presetName = source.preset();
+            } else {
+                presetName = preset != null ? preset : "tiny";
+                encoder = MaeConfig.preset(presetName).encoder();
+            }
+            if (inputSize != null) {
+                encoder = encoder.withImgSize(inputSize, inputSize);
+            }
+            int k = numClasses != null ? numClasses : train.numClasses();
+            FinetuneConfig base = FinetuneConfig.defaults(presetName,
+                    init.pretrained == null ? "" : init.pretrained.toAbsolutePath().toString(), encoder, k);
+            cfg = Configs.with(base, options.given());
+            norm = source != null && source.mean() != null ? new float[][] {source.mean(), source.std()}
+                    : MaeDataRecipe.statistics(train, data == null, cfg.model());
+        }
+        int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+        printResolved(cfg, checkpoint, norm);
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
+                .writeValueAsString(cfg.flatten()));
+
+        ViTClassifier model = ViTClassifier.create(cfg.model(), cfg.globalPool(), cfg.numClasses(), DataType.FLOAT, cfg.seed());
+        AdamW optimizer = Finetuning.optimizer(cfg, model);
+        TrainState start = TrainState.fresh();
+        if (resumed != null) {
+            start = ClassifierCheckpoint.restore(checkpoint.get(), model, optimizer).state();
+            System.err.printf("resuming from %s: epoch %d, step %d%n", checkpoint.get(), start.epoch(), start.step());
+        } else if (source != null) {
+            printLoad(PretrainedEncoder.load(source, model), source);
+        }
+        try (ClassificationData cd = ClassificationData.open(train, val, cfg, norm[0], norm[1], threads, bad)) {
+            return train(cfg, model, optimizer, start, cd, source, resumed);
+        }
+    }
+
+    private int train(FinetuneConfig cfg, ViTClassifier model, AdamW optimizer, TrainState start, ClassificationData cd,
+                      PretrainedEncoder.Source source, Checkpoint.Info resumed) throws IOException {
+        long totalSteps = cfg.loop().totalSteps(cd.train().batchesPerEpoch());
+        if (start.step() >= totalSteps) {
+            System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs to go on)%n",
+                    start.step(), totalSteps);
+            return 0;
+        }
+        Tracker journal = tracking.listener();
+        TrainingListener listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
+        RunSession session = new RunSession(listener, journal::close);
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put("mae.data", cd.train().describe());
+        tags.put("mae.init", cfg.fromScratch() ? "scratch" : "pretrained");
+        if (source != null && !source.runId().isEmpty()) {
+            tags.putAll(Lineage.fromCheckpoint(source.runId(), source.file()).tags());
+        } else if (resumed != null && !cfg.fromScratch()) {
+            tags.put(Lineage.SOURCE_CHECKPOINT, cfg.pretrained());
+        }
+        TrainState begin = session.start(new RunStart("finetune", (cfg.fromScratch() ? "scratch-" : "finetune-") + cfg.preset(),
+                cfg.tracked(), tags, out, start.runId(), start.step()), start);
+        listener.artifactWritten(out.resolve("config.json"), "");
+        Checkpoint.DataInfo dataInfo = new Checkpoint.DataInfo(cd.train().describe(), cd.mean(), cd.std());
+        List<String> classNames = cd.validation() == null ? List.of() : cd.validation().dataset().classNames();
+        Finetuning finetuning = new Finetuning(cfg, model, optimizer, cd, listener, out, dataInfo, (epoch, r) -> {
+            System.err.printf("%nepoch %d: val top-1 %.2f %%, top-5 %.2f %%, loss %.4f (%d images)%n", epoch, r.top1(), r.top5(),
+                    r.loss(), r.examples());
+            Path picture = out.resolve("confusion").resolve(String.format("epoch-%03d.png", epoch));
+            try {
+                ConfusionMatrixPicture.write(r.confusion(), classNames,
+                        String.format("epoch %d: top-1 %.2f %%", epoch, r.top1()), picture);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            listener.artifactWritten(picture, "confusion");
+        });
+        try {
+            session.run(finetuning.trainer(), begin, totalSteps, result -> {
+                System.err.printf("%ndone at step %d (last loss %.4f).%n", result.state().step(), result.lastLoss());
+                System.err.printf("  best val top-1:  %s%n", finetuning.best().bestEpoch() < 0 ? "none (no validation data)"
+                        : String.format("%.2f %% at epoch %d (%s)", finetuning.best().best(), finetuning.best().bestEpoch(),
+                                out.resolve(ClassifierCheckpoint.BEST).toAbsolutePath()));
+                System.err.printf("  checkpoint:      %s%n", out.resolve(ClassifierCheckpoint.LAST).toAbsolutePath());
+                System.err.printf("  epoch log:       %s%n", out.resolve("log.txt").toAbsolutePath());
+                listener.artifactWritten(out.resolve(ClassifierCheckpoint.LAST), "checkpoints");
+                cd.train().skipped().forEach(s -> System.err.println("  skipped unreadable image: " + s));
+            });
+            return 0;
+        } catch (NonFiniteLossException e) {
+            System.err.println("error: " + e.getMessage() + " Checkpoint: " + out.resolve(ClassifierCheckpoint.LAST));
+            return 1;
+        }
+    }
+
+    private void printResolved(FinetuneConfig cfg, Optional<Path> checkpoint, float[][] norm) {
+        System.err.println("mae finetune: resolved config");
+        cfg.flatten().forEach((k, v) -> System.err.printf("  %-24s %s%n", k, v));
+        System.err.printf("  base lr (blr) %.3e, actual lr %.3e = blr * %d / 256; layer decay %.2f over %d blocks%n",
+                cfg.blr(), cfg.actualLr(), cfg.effectiveBatch(), cfg.layerDecay(), cfg.model().depth());
+        System.err.printf("  normalisation mean %s std %s; output %s%s%n", java.util.Arrays.toString(norm[0]),
+                java.util.Arrays.toString(norm[1]), out.toAbsolutePath(), checkpoint.map(c -> "; resuming " + c).orElse(""));
+    }
+
+    private static void printLoad(LoadReport r, PretrainedEncoder.Source source) {
+        System.err.printf("loaded the %s encoder from %s%n", source.preset(), source.file());
+        System.err.printf("  left at their init (allowed): %s%n", r.missing());
+        System.err.printf("  in the file, not in the model (skipped): %d keys%s%n", r.unexpected().size(),
+                r.unexpected().isEmpty() ? "" : " (" + String.join(", ", r.unexpected().subList(0, Math.min(6, r.unexpected().size())))
+                        + (r.unexpected().size() > 6 ? ", ..." : "") + ")");
+        if (!r.interpolated().isEmpty()) {
+            System.err.printf("  interpolated to the model's grid (bicubic): %s%n", r.interpolated());
+        }
+    }
+}
