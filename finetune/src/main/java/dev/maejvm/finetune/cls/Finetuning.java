@@ -4,6 +4,7 @@ import dev.maejvm.data.Batch;
 import dev.maejvm.train.Checkpoint;
 import dev.maejvm.train.EpochLog;
 import dev.maejvm.train.Evaluator;
+import dev.maejvm.train.TrainState;
 import dev.maejvm.train.Trainer;
 import dev.maejvm.train.events.TrainingListener;
 import dev.maejvm.train.optim.AdamW;
@@ -38,7 +39,7 @@ public final class Finetuning {
         if (data.validation() != null) {
             ValidationEvaluator validation = new ValidationEvaluator(model, data.validation(), (epoch, r) -> {
                 if (best.offer(epoch, r.top1(), file -> ClassifierCheckpoint.save(file, model, null, cfg,
-                        new dev.maejvm.train.TrainState(epoch + 1, 0, 0, null), dataInfo))) {
+                        new TrainState(epoch + 1, 0, 0, null), dataInfo))) {
                     listener.artifactWritten(out.resolve(ClassifierCheckpoint.BEST), "checkpoints");
                 }
                 if (onValidation != null) {

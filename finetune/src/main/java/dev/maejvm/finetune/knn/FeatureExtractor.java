@@ -6,8 +6,7 @@ import dev.maejvm.data.Example;
 import dev.maejvm.data.OnBadImage;
 import dev.maejvm.data.Transform;
 import dev.maejvm.data.loader.DataLoader;
-import dev.maejvm.data.transform.Interpolation;
-import dev.maejvm.data.transform.Transforms;
+import dev.maejvm.finetune.cls.ClassificationData;
 import dev.maejvm.vit.engine.Ctx;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.model.GlobalPool;
@@ -63,9 +62,7 @@ public final class FeatureExtractor {
             throw new IllegalArgumentException("mean and std need " + enc.inChans() + " values (the encoder's channels), got "
                     + mean.length + " and " + std.length);
         }
-        return Transforms.toChannels(enc.inChans())
-                .then(Transforms.resizeCenterCrop(enc.imgSize(), Interpolation.BICUBIC))
-                .then(Transforms.normalize(mean, std));
+        return ClassificationData.evaluationTransform(enc.imgSize(), enc.inChans(), 1.0, mean, std);   // no crop margin
     }
 
     /**
