@@ -105,4 +105,28 @@ public final class Kernels {
             dst.putRow(rows[i], src.getRow(i));
         }
     }
+
+    /** y[rows[i]] = row for every i, other rows untouched (y: [M, K], row: [K]). */
+    public static void putRowAt(INDArray y, int[] rows, INDArray row) {
+        if (FusedKernels.applies(y, row)) {
+            RowKernels.putRowAt(y, rows, row);
+            return;
+        }
+        for (int r : rows) {
+            y.putRow(r, row);
+        }
+    }
+
+    /** into += the sum of x's rows at rows, then those rows of x = 0 (x: [M, K], into: [K]). */
+    public static void takeRows(INDArray x, int[] rows, INDArray into) {
+        if (FusedKernels.applies(x, into)) {
+            RowKernels.takeRows(x, rows, into);
+            return;
+        }
+        INDArray zero = Nd4j.zeros(x.dataType(), x.size(1));
+        for (int r : rows) {
+            into.addi(x.getRow(r).reshape(into.shape()));
+            x.putRow(r, zero);
+        }
+    }
 }
