@@ -75,39 +75,43 @@ public final class Accumulator {
 
     private static void accumulateOne(List<ImageEvaluation> e, int npig, int maxDet, double[] recThrs,
             double[][][][][] precision, double[][][][] recall, int k, int a, int m) {
-        // concatenate the images' first maxDet detections: [image][detection] -> flat
-        List<ImageEvaluation> owner = new ArrayList<>();
-        List<Integer> index = new ArrayList<>();
+        int tn = precision.length;
+        int rn = recThrs.length;
+        // concatenate the images' first maxDet detections, in image order
+        int nd = 0;
+        for (ImageEvaluation ev : e) {
+            nd += Math.min(maxDet, ev.dtScores().length);
+        }
+        double[] scores = new double[nd];
+        boolean[][] matched = new boolean[tn][nd];
+        boolean[][] ignored = new boolean[tn][nd];
+        int at = 0;
         for (ImageEvaluation ev : e) {
             int n = Math.min(maxDet, ev.dtScores().length);
-            for (int d = 0; d < n; d++) {
-                owner.add(ev);
-                index.add(d);
+            System.arraycopy(ev.dtScores(), 0, scores, at, n);
+            for (int t = 0; t < tn; t++) {
+                for (int d = 0; d < n; d++) {
+                    matched[t][at + d] = ev.matched(t, d);
+                }
+                System.arraycopy(ev.dtIgnore()[t], 0, ignored[t], at, n);
             }
+            at += n;
         }
-        int nd = owner.size();
+        // stable, highest score first: numpy's argsort(-dtScores, kind='mergesort')
         Integer[] inds = new Integer[nd];
         for (int i = 0; i < nd; i++) {
             inds[i] = i;
         }
-        // stable, highest score first: numpy's argsort(-dtScores, kind='mergesort')
-        Arrays.sort(inds, (p, q) -> {
-            double sp = owner.get(p).dtScores()[index.get(p)];
-            double sq = owner.get(q).dtScores()[index.get(q)];
-            return sp > sq ? -1 : (sp < sq ? 1 : 0);
-        });
-        int tn = precision.length;
-        int rn = recThrs.length;
+        Arrays.sort(inds, (p, q) -> scores[p] > scores[q] ? -1 : (scores[p] < scores[q] ? 1 : 0));
+        double[] rc = new double[nd];
+        double[] pr = new double[nd];
         for (int t = 0; t < tn; t++) {
-            double[] rc = new double[nd];
-            double[] pr = new double[nd];
             long tp = 0;
             long fp = 0;
             for (int i = 0; i < nd; i++) {
-                ImageEvaluation ev = owner.get(inds[i]);
-                int d = index.get(inds[i]);
-                if (!ev.dtIgnore()[t][d]) {
-                    if (ev.matched(t, d)) {
+                int d = inds[i];
+                if (!ignored[t][d]) {
+                    if (matched[t][d]) {
                         tp++;
                     } else {
                         fp++;

@@ -1,5 +1,6 @@
 package dev.maejvm.finetune.det.eval;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +20,11 @@ public final class CocoEvaluator {
     /** The twelve COCO numbers and the per-category AP. */
     public static CocoSummary evaluate(CocoGroundTruth gt, List<Detection> dets) {
         return Summarizer.summarize(accumulate(gt, dets));
+    }
+
+    /** The twelve numbers for a COCO annotations file and a COCO results file ({@link CocoGroundTruthJson}, {@link CocoResultsJson}). */
+    public static CocoSummary evaluate(Path groundTruthJson, Path resultsJson) {
+        return evaluate(CocoGroundTruthJson.read(groundTruthJson), CocoResultsJson.read(resultsJson));
     }
 
     /** The precision and recall tables the summary is read from (cocoeval's {@code eval}). */

@@ -18,6 +18,7 @@ import java.util.TreeSet;
  */
 public final class CocoGroundTruth {
     private final List<Long> imageIds;
+    private final List<Long> imagesInOrder;
     private final Set<Long> imageSet;
     private final Map<Integer, String> categories;
     private final List<CocoAnnotation> annotations;
@@ -35,6 +36,7 @@ public final class CocoGroundTruth {
                 throw new IllegalArgumentException("image id " + id + " is listed twice");
             }
         }
+        this.imagesInOrder = List.copyOf(imageIds);
         this.imageIds = List.copyOf(new TreeSet<>(imageIds));
         this.categories = Collections.unmodifiableMap(new TreeMap<>(categories));
         this.annotations = List.copyOf(annotations);
@@ -58,6 +60,15 @@ public final class CocoGroundTruth {
     /** The image ids, ascending (cocoeval's {@code sorted(getImgIds())}, the order images are concatenated in). */
     public List<Long> imageIds() {
         return imageIds;
+    }
+
+    /**
+     * The image ids in the order given (the file's): the i-th is the image of
+     * {@link dev.maejvm.data.detection.CocoDataset}'s sample i when both read the same file, which
+     * is how a prediction for a sample gets its {@code image_id}.
+     */
+    public List<Long> imageIdsInFileOrder() {
+        return imagesInOrder;
     }
 
     /** Category id to name, ascending by id. */

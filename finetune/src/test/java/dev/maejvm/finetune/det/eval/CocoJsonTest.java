@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.maejvm.data.detection.BoundingBox;
+import dev.maejvm.data.detection.CocoDataset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,6 +37,7 @@ class CocoJsonTest {
     void readsGroundTruth() throws Exception {
         CocoGroundTruth gt = CocoGroundTruthJson.parse(json(GT));
         assertEquals(List.of(3L, 7L), gt.imageIds());
+        assertEquals(List.of(7L, 3L), gt.imageIdsInFileOrder()); // CocoDataset's sample order
         assertEquals(List.of(1, 2), List.copyOf(gt.categories().keySet()));
         assertEquals("dog", gt.categories().get(2));
         List<CocoAnnotation> dogs = gt.annotations(7, 2);
@@ -43,6 +45,21 @@ class CocoJsonTest {
                 new CocoAnnotation(6, 7, 2, 0, 0, 50, 50, 2000, true)), dogs);
         assertFalse(gt.annotations(3, 1).get(0).iscrowd()); // iscrowd absent: 0
         assertTrue(gt.annotations(3, 2).isEmpty());
+    }
+
+    @Test
+    void fileOrderImageIdsAreCocoDatasetsSamples(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("instances.json");
+        Files.writeString(f, GT.replace('\'', '"'));
+        CocoDataset ds = new CocoDataset(f, dir, null);
+        CocoGroundTruth gt = CocoGroundTruthJson.read(f);
+        assertEquals(ds.size(), gt.imageIdsInFileOrder().size());
+        assertEquals(dir.resolve("a.jpg").toString(), ds.source(0)); // image 7
+        for (int i = 0; i < ds.size(); i++) {
+            long id = gt.imageIdsInFileOrder().get(i);
+            long regular = gt.annotations().stream().filter(a -> a.imageId() == id && !a.iscrowd()).count();
+            assertEquals(regular, ds.boxes(i).size());
+        }
     }
 
     @Test

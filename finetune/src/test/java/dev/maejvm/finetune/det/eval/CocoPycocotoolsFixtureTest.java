@@ -36,13 +36,14 @@ class CocoPycocotoolsFixtureTest {
     }
 
     @Test
-    void theTwelveNumbersArePycocotoolsStats() {
+    void theTwelveNumbersArePycocotoolsStats() throws Exception {
         CocoSummary s = CocoEvaluator.evaluate(gt, results);
         double[] stats = s.stats();
         for (int i = 0; i < 12; i++) {
             assertEquals(expected.get("stats").get(i).asDouble(), stats[i], 0.0, "stats[" + i + "]");
         }
         assertEquals(expected.get("summary").asText().strip(), s.table().strip());
+        assertEquals(s, CocoEvaluator.evaluate(resource("gt.json"), resource("results.json")));
     }
 
     @Test
