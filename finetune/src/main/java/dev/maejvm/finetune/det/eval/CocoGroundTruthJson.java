@@ -48,7 +48,7 @@ public final class CocoGroundTruthJson {
         }
         Map<Integer, String> categories = new LinkedHashMap<>();
         for (JsonNode c : root.path("categories")) {
-            int id = Math.toIntExact(integer(c, "id", "category " + c));
+            int id = intId(c, "id", "category " + c);
             if (categories.put(id, c.path("name").asText(String.valueOf(id))) != null) {
                 throw new IllegalArgumentException("category id " + id + " is listed twice");
             }
@@ -58,7 +58,7 @@ public final class CocoGroundTruthJson {
             String what = "annotation " + a.path("id");
             long id = integer(a, "id", what);
             long image = integer(a, "image_id", what);
-            int category = Math.toIntExact(integer(a, "category_id", what));
+            int category = intId(a, "category_id", what);
             double[] box = Boxes.xywh(a.path("bbox"), what);
             if (!a.path("area").isNumber()) {
                 throw new IllegalArgumentException(what + ": no numeric 'area' (the area ranges use it)");
@@ -72,6 +72,15 @@ public final class CocoGroundTruthJson {
                     crowd.asInt(0) == 1 || crowd.asBoolean(false)));
         }
         return new CocoGroundTruth(images, categories, annotations);
+    }
+
+    /** A category id: an integer that fits an int. */
+    static int intId(JsonNode node, String field, String what) {
+        long v = integer(node, field, what);
+        if (v != (int) v) {
+            throw new IllegalArgumentException(what + ": '" + field + "' " + v + " is out of the int range");
+        }
+        return (int) v;
     }
 
     static long integer(JsonNode node, String field, String what) {

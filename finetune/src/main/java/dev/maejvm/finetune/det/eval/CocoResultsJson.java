@@ -46,7 +46,7 @@ public final class CocoResultsJson {
             JsonNode r = root.get(i);
             String what = "result " + i;
             long image = CocoGroundTruthJson.integer(r, "image_id", what);
-            int category = Math.toIntExact(CocoGroundTruthJson.integer(r, "category_id", what));
+            int category = CocoGroundTruthJson.intId(r, "category_id", what);
             double[] b = Boxes.xywh(r.path("bbox"), what);
             if (!r.path("score").isNumber()) {
                 throw new IllegalArgumentException(what + ": no numeric 'score'");

@@ -99,6 +99,9 @@ class CocoJsonTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> CocoResultsJson.parse(json("[{'image_id': 1.5, 'category_id': 1, 'bbox': [0, 0, 1, 1], 'score': 1}]")))
                 .getMessage().contains("'image_id' must be an integer"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> CocoResultsJson.parse(json("[{'image_id': 1, 'category_id': 4294967296, 'bbox': [0, 0, 1, 1], 'score': 1}]")))
+                .getMessage().contains("out of the int range"));
         assertThrows(IllegalArgumentException.class, () -> new Detection(1, 1, 0, 0, Double.NaN, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> new Detection(1, 1, 0, 0, 1, 1, Double.NaN));
         Path broken = dir.resolve("broken.json");
