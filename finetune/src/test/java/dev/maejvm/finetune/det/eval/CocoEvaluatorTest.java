@@ -174,6 +174,9 @@ class CocoEvaluatorTest {
         assertEquals(-1, s.perCategoryAp().get(2)); // detections only
         assertEquals(-1, s.perCategoryAp().get(3)); // nothing
         assertEquals(List.of(1, 2, 3), List.copyOf(s.perCategoryAp().keySet()));
+        String[] rows = s.categoryTable(g.categories()).split("\\R");
+        assertEquals("     1  c1                       1.000", rows[0]);
+        assertEquals("     2  c2                         -  ", rows[1]);
     }
 
     @Test
