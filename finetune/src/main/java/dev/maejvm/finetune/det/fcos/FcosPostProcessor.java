@@ -79,6 +79,9 @@ public final class FcosPostProcessor {
         List<Integer> classes = new ArrayList<>();
         double[] raw = new double[4];
         double[] decoded = new double[4];
+        double t2 = config.scoreThreshold() * config.scoreThreshold();
+        // logit(t^2), less a margin for rounding: a strict prefilter, the exact test follows
+        double minLogit = t2 > 0 ? Math.log(t2 / (1 - t2)) - 1e-6 : Double.NEGATIVE_INFINITY;
         for (int l = 0; l < points.numLevels(); l++) {
             int first = points.levelOffset(l);
             int count = points.levels().get(l).size();
@@ -86,12 +89,16 @@ public final class FcosPostProcessor {
             long[] cand = new long[Math.min(16, count * k)];
             double[] candScore = new double[cand.length];
             int nc = 0;
-            double[] sigCtr = new double[count];
+            int rowBase = points.row(n, first);
             for (int i = 0; i < count; i++) {
-                int row = points.row(n, first + i);
-                sigCtr[i] = HeadOutputs.sigmoid(ctr[row]);
+                int row = rowBase + i;
+                double sigCtr = HeadOutputs.sigmoid(ctr[row]);
                 for (int c = 0; c < k; c++) {
-                    double s = Math.sqrt(HeadOutputs.sigmoid(cls[row * k + c]) * sigCtr[i]);
+                    // sigmoid(ctr) <= 1, so a candidate needs sigmoid(cls) > t^2: most logits are rejected without an exp
+                    if (cls[row * k + c] <= minLogit) {
+                        continue;
+                    }
+                    double s = Math.sqrt(HeadOutputs.sigmoid(cls[row * k + c]) * sigCtr);
                     if (s > config.scoreThreshold()) {
                         if (nc == cand.length) {
                             cand = Arrays.copyOf(cand, 2 * nc);

@@ -61,9 +61,11 @@ public record SigmoidFocalLoss(double alpha, double gamma) {
                 boolean positive = j == c;
                 double u = positive ? z[o] : -z[o];
                 double at = positive ? alpha : 1 - alpha;
-                double sp = HeadOutputs.softplus(-u);
-                double q = HeadOutputs.sigmoid(-u);
-                double w = gamma == 0 ? 1 : Math.pow(q, gamma);
+                // one exp for both: e = exp(-|u|), softplus(-u) = max(-u, 0) + log1p(e), sigmoid(-u) = q
+                double e = Math.exp(-Math.abs(u));
+                double sp = Math.max(-u, 0) + Math.log1p(e);
+                double q = u >= 0 ? e / (1 + e) : 1 / (1 + e);
+                double w = gamma == 2 ? q * q : gamma == 0 ? 1 : Math.pow(q, gamma);
                 total += at * w * sp;
                 if (g != null) {
                     double dU = -at * w * (gamma * (1 - q) * sp + q);

@@ -261,6 +261,23 @@ class FcosLossesTest {
     }
 
     @Test
+    void theObjectiveSumsTheThreeOverOneNormaliser() {
+        Case c = new Case(7);
+        double n = c.targets.normalizer();
+        INDArray gz = Nd4j.zeros(DataType.DOUBLE, c.logits.shape());
+        INDArray gb = Nd4j.zeros(DataType.DOUBLE, c.box.shape());
+        INDArray gc = Nd4j.zeros(DataType.DOUBLE, c.ctr.shape());
+        FcosLoss.Terms terms = FcosLoss.detectron2().forward(c.logits, c.box, c.ctr, c.targets, n, gz, gb, gc);
+        assertEquals(SigmoidFocalLoss.detectron2().forward(c.logits, c.targets, null), terms.classification(), 0.0);
+        assertEquals(GiouLoss.forward(c.box, c.targets, null), terms.boxRegression(), 0.0);
+        assertEquals(CenternessLoss.forward(c.ctr, c.targets, null), terms.centerness(), 0.0);
+        assertEquals(terms.classification() + terms.boxRegression() + terms.centerness(), terms.total(), 0.0);
+        INDArray g = Nd4j.zeros(DataType.DOUBLE, c.box.shape());
+        GiouLoss.forward(c.box, c.targets, g);
+        assertArrayEquals(g.data().asDouble(), gb.data().asDouble(), 0.0);
+    }
+
+    @Test
     void classificationPriorBias() {
         assertEquals(-Math.log(99), ClassificationPrior.bias(), 1e-15);
         assertEquals(0.01, 1 / (1 + Math.exp(-ClassificationPrior.bias())), 1e-15);
