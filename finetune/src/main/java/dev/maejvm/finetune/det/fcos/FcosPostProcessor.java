@@ -85,10 +85,7 @@ public final class FcosPostProcessor {
         for (int l = 0; l < points.numLevels(); l++) {
             int first = points.levelOffset(l);
             int count = points.levels().get(l).size();
-            // candidates of the level: flat index (point in level) * K + class
-            long[] cand = new long[Math.min(16, count * k)];
-            double[] candScore = new double[cand.length];
-            int nc = 0;
+            TopK best = new TopK(config.topkCandidates());
             int rowBase = points.row(n, first);
             for (int i = 0; i < count; i++) {
                 int row = rowBase + i;
@@ -100,25 +97,13 @@ public final class FcosPostProcessor {
                     }
                     double s = Math.sqrt(HeadOutputs.sigmoid(cls[row * k + c]) * sigCtr);
                     if (s > config.scoreThreshold()) {
-                        if (nc == cand.length) {
-                            cand = Arrays.copyOf(cand, 2 * nc);
-                            candScore = Arrays.copyOf(candScore, 2 * nc);
-                        }
-                        cand[nc] = (long) i * k + c;
-                        candScore[nc] = s;
-                        nc++;
+                        best.offer(s, (long) i * k + c); // ties: the lower (point, class) first
                     }
                 }
             }
-            Integer[] order = new Integer[nc];
-            for (int i = 0; i < nc; i++) {
-                order[i] = i;
-            }
-            // candidates are generated in increasing flat index, so index order breaks score ties
-            Arrays.sort(order, Nms.byScore(candScore));
-            int keep = Math.min(nc, config.topkCandidates());
-            for (int a = 0; a < keep; a++) {
-                int c = order[a];
+            double[] candScore = new double[best.size()];
+            long[] cand = best.sorted(candScore);
+            for (int c = 0; c < cand.length; c++) {
                 int i = (int) (cand[c] / k);
                 int point = first + i;
                 int row = points.row(n, point);

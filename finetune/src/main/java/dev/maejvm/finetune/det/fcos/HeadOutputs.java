@@ -26,7 +26,15 @@ final class HeadOutputs {
 
     /** Assigns {@code g} (row-major [rows, cols]) to {@code grad}, cast to its type. */
     static void write(INDArray grad, double[] g, long rows, long cols) {
-        grad.assign(Nd4j.createFromArray(g).reshape(rows, cols).castTo(grad.dataType()));
+        if (grad.dataType() == DataType.FLOAT) {
+            float[] f = new float[g.length];
+            for (int i = 0; i < g.length; i++) {
+                f[i] = (float) g[i];
+            }
+            grad.assign(Nd4j.create(f, new long[] {rows, cols}, 'c'));
+        } else {
+            grad.assign(Nd4j.createFromArray(g).reshape(rows, cols).castTo(grad.dataType()));
+        }
     }
 
     static double checkNormalizer(double normalizer) {

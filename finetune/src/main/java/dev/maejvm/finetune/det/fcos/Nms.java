@@ -1,9 +1,9 @@
 package dev.maejvm.finetune.det.fcos;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Greedy non-maximum suppression, class-aware (torchvision's {@code batched_nms}, which detectron2
@@ -39,22 +39,31 @@ public final class Nms {
             order[i] = i;
         }
         Arrays.sort(order, byScore(scores));
-        boolean[] suppressed = new boolean[m];
-        List<Integer> keep = new ArrayList<>();
+        // greedy in score order: a box is kept unless it overlaps a kept box of its class by more than the threshold
+        Map<Integer, int[]> keptOfClass = new HashMap<>();
+        Map<Integer, Integer> keptCount = new HashMap<>();
+        int[] keep = new int[m];
+        int nk = 0;
         for (int a = 0; a < m; a++) {
             int i = order[a];
-            if (suppressed[i]) {
+            int[] same = keptOfClass.computeIfAbsent(classes[i], c -> new int[8]);
+            int count = keptCount.getOrDefault(classes[i], 0);
+            boolean suppressed = false;
+            for (int q = 0; q < count && !suppressed; q++) {
+                suppressed = iou(boxes, 4 * same[q], boxes, 4 * i) > iouThreshold;
+            }
+            if (suppressed) {
                 continue;
             }
-            keep.add(i);
-            for (int b = a + 1; b < m; b++) {
-                int j = order[b];
-                if (!suppressed[j] && classes[j] == classes[i] && iou(boxes, 4 * i, boxes, 4 * j) > iouThreshold) {
-                    suppressed[j] = true;
-                }
+            if (count == same.length) {
+                same = Arrays.copyOf(same, 2 * count);
+                keptOfClass.put(classes[i], same);
             }
+            same[count] = i;
+            keptCount.put(classes[i], count + 1);
+            keep[nk++] = i;
         }
-        return keep.stream().mapToInt(Integer::intValue).toArray();
+        return Arrays.copyOf(keep, nk);
     }
 
     /** Decreasing score, then increasing index. */

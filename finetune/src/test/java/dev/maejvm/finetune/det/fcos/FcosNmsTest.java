@@ -61,6 +61,55 @@ class FcosNmsTest {
         assertArrayEquals(new int[] {2, 1}, Nms.batched(b, new double[] {0.4, 0.5, 0.6, 0.5}, new int[4], 0.6));
     }
 
+    /** Textbook greedy NMS: sort, then each kept box suppresses every later overlapping box of its class. */
+    private static int[] reference(double[] b, double[] s, int[] c, double thr) {
+        int m = s.length;
+        Integer[] order = new Integer[m];
+        for (int i = 0; i < m; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (x, y) -> s[x] != s[y] ? Double.compare(s[y], s[x]) : Integer.compare(x, y));
+        boolean[] gone = new boolean[m];
+        java.util.List<Integer> keep = new java.util.ArrayList<>();
+        for (int a = 0; a < m; a++) {
+            int i = order[a];
+            if (gone[i]) {
+                continue;
+            }
+            keep.add(i);
+            for (int q = a + 1; q < m; q++) {
+                int j = order[q];
+                if (c[j] == c[i] && Nms.iou(b, 4 * i, b, 4 * j) > thr) {
+                    gone[j] = true;
+                }
+            }
+        }
+        return keep.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
+    void agreesWithTextbookGreedyNmsOnRandomBoxes() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(17);
+        for (int trial = 0; trial < 30; trial++) {
+            int m = r.nextInt(400);
+            double[] b = new double[4 * m];
+            double[] s = new double[m];
+            int[] c = new int[m];
+            for (int i = 0; i < m; i++) {
+                double x = r.nextDouble() * 100;
+                double y = r.nextDouble() * 100;
+                b[4 * i] = x;
+                b[4 * i + 1] = y;
+                b[4 * i + 2] = x + 5 + r.nextDouble() * 40;
+                b[4 * i + 3] = y + 5 + r.nextDouble() * 40;
+                s[i] = r.nextInt(20) / 20.0;
+                c[i] = r.nextInt(4);
+            }
+            double thr = r.nextDouble();
+            assertArrayEquals(reference(b, s, c, thr), Nms.batched(b, s, c, thr), "trial " + trial);
+        }
+    }
+
     @Test
     void emptyAndBadInput() {
         assertArrayEquals(new int[0], Nms.batched(new double[0], new double[0], new int[0], 0.5));
