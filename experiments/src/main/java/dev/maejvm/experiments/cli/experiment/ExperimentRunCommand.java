@@ -41,8 +41,9 @@ public final class ExperimentRunCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the points, each stage's command and the estimated compute; run nothing.")
     boolean dryRun;
 
-    @Option(names = "--gflops", defaultValue = "60", description = "Sustained GFLOP/s the estimate assumes (the 2-core "
-            + "machine of docs/PERFORMANCE.md trains at 60-75). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--gflops", defaultValue = "120", description = "Sustained GFLOP/s the estimate assumes: the 2-core "
+            + "AMD EPYC of docs/PERFORMANCE.md trains the tiny preset at 120-190 when alone (AVX-512 kernels); "
+            + "a loaded or older machine is slower. Default: ${DEFAULT-VALUE}.")
     double gflops;
 
     @Mixin
