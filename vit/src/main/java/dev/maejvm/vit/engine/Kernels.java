@@ -129,4 +129,19 @@ public final class Kernels {
             x.putRow(r, zero);
         }
     }
+
+    /** dst[i] = src[from[i]], or 0 where from[i] is -1 (src: [M, K], dst: [from.length, K]). */
+    public static void gatherRows(INDArray src, int[] from, INDArray dst) {
+        if (FusedKernels.applies(src, dst)) {
+            RowKernels.gatherRows(src, from, dst);
+            return;
+        }
+        for (int i = 0; i < from.length; i++) {
+            if (from[i] < 0) {
+                dst.getRow(i).assign(0);
+            } else {
+                dst.getRow(i).assign(src.getRow(from[i]));
+            }
+        }
+    }
 }

@@ -113,6 +113,25 @@ public final class RowKernels {
         });
     }
 
+    /** dst[i] = src[from[i]], or 0 where from[i] is -1 (src: [M, K], dst: [from.length, K]). */
+    public static void gatherRows(INDArray src, int[] from, INDArray dst) {
+        int k = (int) src.size(1);
+        FloatBuffer sb = FusedKernels.buf(src), db = FusedKernels.buf(dst);
+        int so = FusedKernels.off(src), dO = FusedKernels.off(dst);
+        FusedKernels.forRows(from.length, (first, end) -> {
+            float[] line = new float[k];
+            float[] zeros = new float[k];
+            for (int i = first; i < end; i++) {
+                if (from[i] < 0) {
+                    db.put(dO + i * k, zeros);
+                } else {
+                    sb.get(so + from[i] * k, line);
+                    db.put(dO + i * k, line);
+                }
+            }
+        });
+    }
+
     /** y[rows[i]] = row for every i; the other rows of y are left as they are (y: [M, K], row: [K]). */
     public static void putRowAt(INDArray y, int[] rows, INDArray row) {
         int k = (int) y.size(1);
