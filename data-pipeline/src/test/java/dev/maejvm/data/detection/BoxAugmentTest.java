@@ -46,7 +46,10 @@ class BoxAugmentTest {
                 double cx = x + 0.5;
                 double cy = y + 0.5;
                 boolean inBox = ex.boxes().stream().anyMatch(b -> cx > b.x0() && cx < b.x1() && cy > b.y0() && cy < b.y1());
-                assertEquals(inBox, img.get(0, y, x) > 0.5f, what + ": pixel (" + x + ", " + y + ") vs boxes " + ex.boxes());
+                if (inBox != img.get(0, y, x) > 0.5f) {
+                    throw new AssertionError(what + ": pixel (" + x + ", " + y + ") is " + (inBox ? "dark in" : "bright outside")
+                            + " the boxes " + ex.boxes());
+                }
             }
         }
         for (BoundingBox b : ex.boxes()) {
@@ -85,8 +88,10 @@ class BoxAugmentTest {
                 if (img.get(0, y, x) > 0.5f) {
                     double cx = x + 0.5;
                     double cy = y + 0.5;
+                    int fx = x;
+                    int fy = y;
                     assertTrue(ex.boxes().stream().anyMatch(b -> cx > b.x0() - 1 && cx < b.x1() + 1 && cy > b.y0() - 1 && cy < b.y1() + 1),
-                            what + ": bright pixel (" + x + ", " + y + ") outside every box " + ex.boxes());
+                            () -> what + ": bright pixel (" + fx + ", " + fy + ") outside every box " + ex.boxes());
                 }
             }
         }

@@ -95,7 +95,9 @@ class SceneGeneratorTest {
     static void assertPixels(int[] levels, Image img) {
         assertEquals(1, img.channels());
         for (int i = 0; i < levels.length; i++) {
-            assertEquals(levels[i], Math.round(img.pixels()[i] * 255), "pixel " + i);
+            if (levels[i] != Math.round(img.pixels()[i] * 255)) {
+                throw new AssertionError("pixel " + i + ": written " + levels[i] + ", read " + img.pixels()[i] * 255);
+            }
         }
     }
 
@@ -108,7 +110,7 @@ class SceneGeneratorTest {
                     int fx = x;
                     int fy = y;
                     assertTrue(ex.boxes().stream().anyMatch(b -> fx >= b.x0() && fx < b.x1() && fy >= b.y0() && fy < b.y1()),
-                            "visible pixel (" + x + ", " + y + ") outside every box " + ex.boxes());
+                            () -> "visible pixel (" + fx + ", " + fy + ") outside every box " + ex.boxes());
                 }
             }
         }
