@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.maejvm.data.Dataset;
 import dev.maejvm.data.Image;
 import dev.maejvm.data.detection.BoundingBox;
 import dev.maejvm.data.detection.CocoDataset;
@@ -210,6 +211,57 @@ class SceneGeneratorTest {
         assertFalse(Files.exists(out.resolve("train").resolve("999999.png")), "stale scenes are removed");
         assertEquals("mine", Files.readString(out.resolve("notes.txt")), "other files are left alone");
         assertEquals(6, ((CocoDataset) Datasets.open(out.resolve("annotations/instances_train.json"))).size());
+    }
+
+    /** Items that fail after {@code good} reads, as an interrupted run stops. */
+    record FailingItems(Dataset items, int good, java.util.concurrent.atomic.AtomicInteger reads) implements Dataset {
+        @Override
+        public int size() {
+            return items.size();
+        }
+
+        @Override
+        public dev.maejvm.data.Example get(int index) {
+            if (reads.incrementAndGet() > good) {
+                throw new IllegalStateException("interrupted");
+            }
+            return items.get(index);
+        }
+
+        @Override
+        public int numClasses() {
+            return items.numClasses();
+        }
+
+        @Override
+        public List<String> classNames() {
+            return items.classNames();
+        }
+
+        @Override
+        public String describe() {
+            return "failing " + items.describe();
+        }
+    }
+
+    @Test
+    void anInterruptedRunLeavesNoAnnotationsNamingMissingImages() throws IOException {
+        Path out = dir.resolve("interrupted");
+        new SceneGenerator(tiny(2), train, test, FashionMnist.CLASS_NAMES).write(out, false, null);
+        // again with --force, failing in the middle of the train split: the old JSONs are gone first
+        SceneGenerator failing = new SceneGenerator(tiny(2), new FailingItems(train, 6, new java.util.concurrent.atomic.AtomicInteger()),
+                test, FashionMnist.CLASS_NAMES);
+        assertThrows(IllegalStateException.class, () -> failing.write(out, true, null));
+        assertFalse(Files.exists(out.resolve("annotations/instances_train.json")));
+        assertFalse(Files.exists(out.resolve("annotations/instances_test.json")));
+        assertFalse(Files.exists(out.resolve("annotations/instances_train.json.tmp")));
+        // failing in the test split: train's JSON is complete and names only PNGs that exist
+        SceneGenerator late = new SceneGenerator(tiny(2), train, new FailingItems(test, 3, new java.util.concurrent.atomic.AtomicInteger()),
+                FashionMnist.CLASS_NAMES);
+        assertThrows(IllegalStateException.class, () -> late.write(out, true, null));
+        assertFalse(Files.exists(out.resolve("annotations/instances_test.json")));
+        assertEquals(6, ((CocoDataset) Datasets.open(out.resolve("annotations/instances_train.json"))).size(),
+                "opening checks that every image it lists is on disk");
     }
 
     @Test
