@@ -55,7 +55,7 @@ class SceneGeneratorTest {
     void scenesReadBackThroughCocoDatasetWithExactlyTheGeneratedTightBoxes() throws IOException {
         SceneGenerator g = new SceneGenerator(tiny(3), train, test, FashionMnist.CLASS_NAMES);
         Path out = dir.resolve("scenes");
-        List<SceneSummary> summaries = g.write(out, false, null);
+        List<SceneSummary> summaries = SceneWriter.write(g, out, false, null);
         assertEquals(List.of(SceneSplit.TRAIN, SceneSplit.TEST), summaries.stream().map(SceneSummary::split).toList());
         ObjectMapper json = new ObjectMapper();
         for (SceneSplit split : SceneSplit.values()) {
@@ -148,9 +148,9 @@ class SceneGeneratorTest {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
         Path c = dir.resolve("c");
-        new SceneGenerator(tiny(5), train, test, FashionMnist.CLASS_NAMES).write(a, false, null);
-        new SceneGenerator(tiny(5), train, test, FashionMnist.CLASS_NAMES).write(b, false, null);
-        new SceneGenerator(tiny(6), train, test, FashionMnist.CLASS_NAMES).write(c, false, null);
+        SceneWriter.write(new SceneGenerator(tiny(5), train, test, FashionMnist.CLASS_NAMES), a, false, null);
+        SceneWriter.write(new SceneGenerator(tiny(5), train, test, FashionMnist.CLASS_NAMES), b, false, null);
+        SceneWriter.write(new SceneGenerator(tiny(6), train, test, FashionMnist.CLASS_NAMES), c, false, null);
         List<Path> files = files(a);
         assertEquals(6 + 3 + 2, files.size());
         assertEquals(files.stream().map(a::relativize).toList(), files(b).stream().map(b::relativize).toList());
@@ -202,12 +202,12 @@ class SceneGeneratorTest {
     void aUsedFolderIsRefusedUnlessForcedAndForcingReplacesTheScenes() throws IOException {
         Path out = dir.resolve("used");
         SceneGenerator g = new SceneGenerator(tiny(1), train, test, FashionMnist.CLASS_NAMES);
-        g.write(out, false, null);
+        SceneWriter.write(g, out, false, null);
         Files.writeString(out.resolve("train").resolve("999999.png"), "stale");
         Files.writeString(out.resolve("notes.txt"), "mine");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> g.write(out, false, null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SceneWriter.write(g, out, false, null));
         assertTrue(e.getMessage().startsWith(out + ": is not empty") && e.getMessage().contains("force"), e.getMessage());
-        g.write(out, true, null);
+        SceneWriter.write(g, out, true, null);
         assertFalse(Files.exists(out.resolve("train").resolve("999999.png")), "stale scenes are removed");
         assertEquals("mine", Files.readString(out.resolve("notes.txt")), "other files are left alone");
         assertEquals(6, ((CocoDataset) Datasets.open(out.resolve("annotations/instances_train.json"))).size());
@@ -247,18 +247,18 @@ class SceneGeneratorTest {
     @Test
     void anInterruptedRunLeavesNoAnnotationsNamingMissingImages() throws IOException {
         Path out = dir.resolve("interrupted");
-        new SceneGenerator(tiny(2), train, test, FashionMnist.CLASS_NAMES).write(out, false, null);
+        SceneWriter.write(new SceneGenerator(tiny(2), train, test, FashionMnist.CLASS_NAMES), out, false, null);
         // again with --force, failing in the middle of the train split: the old JSONs are gone first
         SceneGenerator failing = new SceneGenerator(tiny(2), new FailingItems(train, 6, new java.util.concurrent.atomic.AtomicInteger()),
                 test, FashionMnist.CLASS_NAMES);
-        assertThrows(IllegalStateException.class, () -> failing.write(out, true, null));
+        assertThrows(IllegalStateException.class, () -> SceneWriter.write(failing, out, true, null));
         assertFalse(Files.exists(out.resolve("annotations/instances_train.json")));
         assertFalse(Files.exists(out.resolve("annotations/instances_test.json")));
         assertFalse(Files.exists(out.resolve("annotations/instances_train.json.tmp")));
         // failing in the test split: train's JSON is complete and names only PNGs that exist
         SceneGenerator late = new SceneGenerator(tiny(2), train, new FailingItems(test, 3, new java.util.concurrent.atomic.AtomicInteger()),
                 FashionMnist.CLASS_NAMES);
-        assertThrows(IllegalStateException.class, () -> late.write(out, true, null));
+        assertThrows(IllegalStateException.class, () -> SceneWriter.write(late, out, true, null));
         assertFalse(Files.exists(out.resolve("annotations/instances_test.json")));
         assertEquals(6, ((CocoDataset) Datasets.open(out.resolve("annotations/instances_train.json"))).size(),
                 "opening checks that every image it lists is on disk");

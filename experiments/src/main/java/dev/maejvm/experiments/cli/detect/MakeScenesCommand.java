@@ -3,6 +3,7 @@ package dev.maejvm.experiments.cli.detect;
 import dev.maejvm.data.detection.scenes.SceneConfig;
 import dev.maejvm.data.detection.scenes.SceneGenerator;
 import dev.maejvm.data.detection.scenes.SceneSummary;
+import dev.maejvm.data.detection.scenes.SceneWriter;
 import dev.maejvm.data.source.FashionMnist;
 import dev.maejvm.data.source.IdxDataset;
 import java.nio.file.Files;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code mae detect make-scenes}: a detection benchmark of real Fashion-MNIST items placed on a
- * gray canvas, in COCO's layout (see {@link SceneGenerator}); prints what each split holds.
+ * gray canvas, in COCO's layout (see {@link SceneWriter}); prints what each split holds.
  */
 @Command(name = "make-scenes", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Make a detection benchmark from Fashion-MNIST: items at random scales and places on a gray canvas, "
@@ -101,7 +102,7 @@ public final class MakeScenesCommand implements Callable<Integer> {
         long start = System.nanoTime();
         List<SceneSummary> summaries;
         try {
-            summaries = generator.write(out, force, line -> System.err.println("make-scenes: " + line));
+            summaries = SceneWriter.write(generator, out, force, line -> System.err.println("make-scenes: " + line));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--out " + e.getMessage().replace("or force to", "or give --force to"), e);
         }
