@@ -24,7 +24,7 @@ import java.util.TreeMap;
  *
  * <p>Checked when opened, each a {@link BadAnnotationsException} that names the file and every
  * bad entry (its annotation or image id and the image's file name), so nothing is dropped
- * silently: an empty image list; image entries without an integer id or file_name, listed twice,
+ * silently: an empty image list; image entries without an id (integer or string) or file_name, listed twice,
  * or with a width or height that is not positive; annotations whose image_id is not listed, whose
  * bbox is not four finite numbers, has zero or negative size, or lies more than
  * {@link #OUTSIDE_TOLERANCE} pixels outside its image (when the image's width and height are
@@ -75,22 +75,22 @@ public final class CocoDataset implements DetectionDataset {
                 problems.add("category id " + c.path("id").asInt() + " is listed twice");
             }
         }
-        Map<Long, Integer> indexOfImage = new HashMap<>();
+        Map<String, Integer> indexOfImage = new HashMap<>();       // by the id's text: integer ids as COCO, string ids as some converters
         for (JsonNode im : root.path("images")) {
             String name = im.path("file_name").isTextual() && !im.path("file_name").asText().isEmpty() ? im.path("file_name").asText() : null;
-            if (name == null || !im.path("id").isIntegralNumber()) {
-                problems.add("image entry without an integer id or a file_name: " + im);
+            if (name == null || !validId(im.path("id"))) {
+                problems.add("image entry without an id (an integer or a string) or a file_name: " + im);
                 continue;
             }
             int w = im.has("width") ? im.path("width").asInt(-1) : 0;
             int h = im.has("height") ? im.path("height").asInt(-1) : 0;
             if (w < 0 || h < 0 || (im.has("width") && w == 0) || (im.has("height") && h == 0)) {
-                problems.add("image " + im.path("id").asLong() + " (" + name + "): width and height must be positive, got "
+                problems.add("image " + im.path("id").asText() + " (" + name + "): width and height must be positive, got "
                         + im.path("width") + " x " + im.path("height"));
             }
-            Integer before = indexOfImage.put(im.path("id").asLong(), files.size());
+            Integer before = indexOfImage.put(im.path("id").asText(), files.size());
             if (before != null) {
-                problems.add("image id " + im.path("id").asLong() + " is listed twice (" + files.get(before) + " and " + name + ")");
+                problems.add("image id " + im.path("id").asText() + " is listed twice (" + files.get(before) + " and " + name + ")");
             }
             files.add(name);
             sizes.add(new int[] {Math.max(w, 0), Math.max(h, 0)});
@@ -103,12 +103,12 @@ public final class CocoDataset implements DetectionDataset {
             if (a.path("iscrowd").asInt(0) == 1) {
                 continue;
             }
-            Integer idx = indexOfImage.get(a.path("image_id").asLong());
-            if (idx == null || !a.path("image_id").isIntegralNumber()) {
+            Integer idx = validId(a.path("image_id")) ? indexOfImage.get(a.path("image_id").asText()) : null;
+            if (idx == null) {
                 problems.add(id + ": image_id " + a.path("image_id") + " is not among the images");
                 continue;
             }
-            String where = id + " (image " + a.path("image_id").asLong() + ", " + files.get(idx) + ")";
+            String where = id + " (image " + a.path("image_id").asText() + ", " + files.get(idx) + ")";
             BoundingBox box = box(a, where, sizes.get(idx), problems);
             if (box != null) {
                 boxes.get(idx).add(box);
@@ -129,6 +129,11 @@ public final class CocoDataset implements DetectionDataset {
                     + this.imagesDir + ": " + String.join(", ", missing.subList(0, Math.min(BadAnnotationsException.LISTED, missing.size())))
                     + (missing.size() > BadAnnotationsException.LISTED ? ", ..." : ""));
         }
+    }
+
+    /** An image id: an integer, or a non-empty string. */
+    private static boolean validId(JsonNode id) {
+        return id.isIntegralNumber() || (id.isTextual() && !id.asText().isEmpty());
     }
 
     /**

@@ -133,8 +133,20 @@ class CocoBadInputTest {
                 """);
         BadAnnotationsException e = refused(twice);
         assertEquals(List.of("category id 1 is listed twice", "image id 7 is listed twice (a.png and b.png)",
-                "image entry without an integer id or a file_name: {\"file_name\":\"c.png\"}",
+                "image entry without an id (an integer or a string) or a file_name: {\"file_name\":\"c.png\"}",
                 "image 8 (b.png): width and height must be positive, got 0 x 16"), e.problems());
+    }
+
+    @Test
+    void stringImageIdsAsSomeConvertersWriteThemWork() throws IOException {
+        Path strings = Files.writeString(dir.resolve("strings.json"), """
+                {"images": [{"id": "img-a", "file_name": "a.png"}, {"id": "img-b", "file_name": "b.png"}],
+                 "annotations": [{"id": 1, "image_id": "img-b", "category_id": 3, "bbox": [1, 1, 2, 2]}],
+                 "categories": [{"id": 3, "name": "car"}]}
+                """);
+        CocoDataset ds = (CocoDataset) Datasets.open(strings);
+        assertEquals(List.of(), ds.boxes(0));
+        assertEquals(List.of(new BoundingBox(1, 1, 3, 3, 3)), ds.boxes(1));
     }
 
     @Test
