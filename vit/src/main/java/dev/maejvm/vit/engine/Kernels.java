@@ -105,4 +105,18 @@ public final class Kernels {
             dst.putRow(rows[i], src.getRow(i));
         }
     }
+
+    /** dst[i] = src[rows[i]] for every row i of dst (src: [P, K], dst: [rows, K]): the adjoint of {@link #scatterRows}. */
+    public static void gatherRows(INDArray src, int[] rows, INDArray dst) {
+        if (dst.size(0) != rows.length) {
+            throw new IllegalArgumentException("gather of " + rows.length + " rows into " + Arrays.toString(dst.shape()));
+        }
+        if (FusedKernels.applies(src, dst)) {
+            RowKernels.gatherRows(src, rows, dst);
+            return;
+        }
+        for (int i = 0; i < rows.length; i++) {
+            dst.putRow(i, src.getRow(rows[i]));
+        }
+    }
 }

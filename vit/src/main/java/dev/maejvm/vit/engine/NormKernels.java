@@ -87,4 +87,128 @@ public final class NormKernels {
         FusedKernels.addSums(dwPart, dWeight);
         FusedKernels.addSums(dbPart, dBias);
     }
+
+    /**
+     * Group normalisation of channels-last rows: for each sample s and group g, the H*W*(C/G)
+     * values x[s*hw .. (s+1)*hw, g*C/G .. (g+1)*C/G] are normalised with their mean and biased
+     * variance (accumulated in double), y = xhat * weight[c] + bias[c] (weight, bias null: none).
+     * Keeps xhat and rstd [N*G] (index s*G + g) for the backward.
+     *
+     * @param x, xhat, y [N*hw, C]
+     */
+    public static void groupNormForward(INDArray x, int n, int groups, INDArray weight, INDArray bias, double eps,
+                                        INDArray xhat, INDArray rstd, INDArray y) {
+        int c = (int) x.size(1);
+        int hw = (int) (x.size(0) / n);
+        int cg = c / groups;
+        float[] w = new float[c];
+        float[] b = new float[c];
+        java.util.Arrays.fill(w, 1);
+        if (weight != null) {
+            FusedKernels.buf(weight).get(FusedKernels.off(weight), w);
+            FusedKernels.buf(bias).get(FusedKernels.off(bias), b);
+        }
+        FloatBuffer xb = FusedKernels.buf(x), hb = FusedKernels.buf(xhat), rb = FusedKernels.buf(rstd), yb = FusedKernels.buf(y);
+        int xo = FusedKernels.off(x), ho = FusedKernels.off(xhat), ro = FusedKernels.off(rstd), yo = FusedKernels.off(y);
+        double count = (double) hw * cg;
+        FusedKernels.forRanges(n * groups, 1, (from, to) -> {
+            float[] seg = new float[cg];
+            for (int u = from; u < to; u++) {
+                int base = (u / groups) * hw * c + (u % groups) * cg;
+                int c0 = (u % groups) * cg;
+                double sum = 0;
+                for (int p = 0; p < hw; p++) {
+                    xb.get(xo + base + p * c, seg);
+                    for (int j = 0; j < cg; j++) {
+                        sum += seg[j];
+                    }
+                }
+                double mean = sum / count;
+                double sq = 0;
+                for (int p = 0; p < hw; p++) {
+                    xb.get(xo + base + p * c, seg);
+                    for (int j = 0; j < cg; j++) {
+                        double d = seg[j] - mean;
+                        sq += d * d;
+                    }
+                }
+                float r = (float) (1 / Math.sqrt(sq / count + eps));
+                float m = (float) mean;
+                rb.put(ro + u, r);
+                for (int p = 0; p < hw; p++) {
+                    xb.get(xo + base + p * c, seg);
+                    for (int j = 0; j < cg; j++) {
+                        seg[j] = (seg[j] - m) * r;
+                    }
+                    hb.put(ho + base + p * c, seg);
+                    for (int j = 0; j < cg; j++) {
+                        seg[j] = seg[j] * w[c0 + j] + b[c0 + j];
+                    }
+                    yb.put(yo + base + p * c, seg);
+                }
+            }
+        });
+    }
+
+    /**
+     * The backward of {@link #groupNormForward}: per (sample, group), with g = dy * weight[c],
+     * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)); adds sum_rows(dy * xhat) to dWeight and
+     * sum_rows(dy) to dBias (weight null: no affine, g = dy, nothing added).
+     */
+    public static void groupNormBackward(INDArray dy, INDArray xhat, INDArray rstd, int n, int groups, INDArray weight,
+                                         INDArray dx, INDArray dWeight, INDArray dBias) {
+        int c = (int) dy.size(1);
+        int hw = (int) (dy.size(0) / n);
+        int cg = c / groups;
+        int units = n * groups;
+        float[] w = new float[c];
+        java.util.Arrays.fill(w, 1);
+        if (weight != null) {
+            FusedKernels.buf(weight).get(FusedKernels.off(weight), w);
+        }
+        FloatBuffer gb = FusedKernels.buf(dy), hb = FusedKernels.buf(xhat), rb = FusedKernels.buf(rstd), xb = FusedKernels.buf(dx);
+        int go = FusedKernels.off(dy), ho = FusedKernels.off(xhat), ro = FusedKernels.off(rstd), xo = FusedKernels.off(dx);
+        double count = (double) hw * cg;
+        int tasks = Math.max(1, Math.min(KernelPool.threads(), units));
+        float[][] dwPart = new float[tasks][c];
+        float[][] dbPart = new float[tasks][c];
+        KernelPool.run(tasks, t -> {
+            float[] g = new float[cg];
+            float[] h = new float[cg];
+            float[] dw = dwPart[t];
+            float[] db = dbPart[t];
+            for (int u = units * t / tasks; u < units * (t + 1) / tasks; u++) {
+                int base = (u / groups) * hw * c + (u % groups) * cg;
+                int c0 = (u % groups) * cg;
+                double sg = 0;
+                double sgh = 0;
+                for (int p = 0; p < hw; p++) {
+                    gb.get(go + base + p * c, g);
+                    hb.get(ho + base + p * c, h);
+                    for (int j = 0; j < cg; j++) {
+                        dw[c0 + j] += g[j] * h[j];
+                        db[c0 + j] += g[j];
+                        float gj = g[j] * w[c0 + j];
+                        sg += gj;
+                        sgh += gj * h[j];
+                    }
+                }
+                float mg = (float) (sg / count);
+                float mgh = (float) (sgh / count);
+                float r = rb.get(ro + u);
+                for (int p = 0; p < hw; p++) {
+                    gb.get(go + base + p * c, g);
+                    hb.get(ho + base + p * c, h);
+                    for (int j = 0; j < cg; j++) {
+                        g[j] = r * (g[j] * w[c0 + j] - mg - h[j] * mgh);
+                    }
+                    xb.put(xo + base + p * c, g);
+                }
+            }
+        });
+        if (weight != null) {
+            FusedKernels.addSums(dwPart, dWeight);
+            FusedKernels.addSums(dbPart, dBias);
+        }
+    }
 }

@@ -203,4 +203,18 @@ public final class RowKernels {
             }
         });
     }
+
+    /** dst[i] = src[rows[i]] for every row i of dst (src: [P, K], dst: [rows, K]): a row gather. */
+    public static void gatherRows(INDArray src, int[] rows, INDArray dst) {
+        int k = (int) dst.size(1);
+        FloatBuffer sb = FusedKernels.buf(src), db = FusedKernels.buf(dst);
+        int so = FusedKernels.off(src), dO = FusedKernels.off(dst);
+        FusedKernels.forRows(rows.length, (from, end) -> {
+            float[] line = new float[k];
+            for (int i = from; i < end; i++) {
+                sb.get(so + rows[i] * k, line);
+                db.put(dO + i * k, line);
+            }
+        });
+    }
 }

@@ -1,0 +1,207 @@
+package dev.maejvm.vit.layers;
+
+import dev.maejvm.vit.engine.ActivationGuard;
+import dev.maejvm.vit.engine.ConvKernels;
+import dev.maejvm.vit.engine.Ctx;
+import dev.maejvm.vit.engine.FusedKernels;
+import dev.maejvm.vit.engine.Init;
+import dev.maejvm.vit.engine.Kernels;
+import dev.maejvm.vit.engine.Param;
+import dev.maejvm.vit.engine.ParamStore;
+import dev.maejvm.vit.engine.Scratch;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * A k x k convolution over a channels-last feature map, as torch.nn.Conv2d(Cin, Cout, k, stride,
+ * padding, bias) (zero padding, no dilation, one group): weight [Cout, Cin, k, k] and bias [Cout]
+ * in torch's layout, so state dicts map one-to-one onto PyTorch's and detectron2's.
+ *
+ * <p>Computed as im2col and one product: the input [N*H*W, Cin] becomes cols
+ * [N*Ho*Wo, Cin*k*k], its columns ordered (ci, ky, kx) as the weight flattened to
+ * [Cout, Cin*k*k], then y = cols W^T + b by a {@link Linear} over the same parameters, with
+ * Ho = (H + 2 padding - k) / stride + 1 (floor), Wo likewise. The backward is that Linear's
+ * (dW += dy^T cols, dcols = dy W) and col2im, the adjoint of im2col (a scatter-add, written as
+ * a gather over input pixels). A 1x1 convolution with stride 1 and no padding is exactly a
+ * {@link Linear} on the rows: it skips im2col and col2im (cols is the input itself).
+ *
+ * <p>Initialisation (an argument): {@link Init#c2MsraFill} (detectron2's c2_msra_fill, kaiming
+ * normal fan_out with ReLU gain, bias 0) by the short constructor; detectron2's FCOS/RetinaNet
+ * head towers and predictors use {@code Init.Normal(0.01)} with bias 0 (the class logits' bias
+ * -log((1 - 0.01) / 0.01)); PyTorch's own default is {@link Init#torchConvDefault}(Cin*k*k) for
+ * both. The float32 host path runs im2col / col2im as fused kernels ({@link ConvKernels}), the
+ * portable path (float64, other backends) as k*k strided ND4J assigns over a zero-padded copy.
+ */
+public final class Conv2d implements SpatialLayer {
+    private final String name;
+    private final int cin;
+    private final int cout;
+    private final int k;
+    private final int stride;
+    private final int padding;
+    private final Param weight;
+    private final Param bias;
+    private final Linear gemm;
+    private final Scratch scratch;
+    private final ActivationGuard guard;
+    private FeatureMap in;
+    private FeatureMap out;
+    private INDArray cols;
+    private INDArray padded;
+
+    /** c2_msra_fill weight, zero bias, buffers of its own. */
+    public Conv2d(ParamStore store, String name, int cin, int cout, int kernel, int stride, int padding, boolean bias) {
+        this(store, name, cin, cout, kernel, stride, padding, bias, Init.c2MsraFill(cout, kernel), Init.ZEROS,
+                Scratch.own(name));
+    }
+
+    /**
+     * @param name the prefix of {@code <name>.weight} [Cout, Cin, k, k] and {@code <name>.bias} [Cout]
+     * @param bias whether it has a bias
+     * @param weightInit, biasInit the parameters' init rules (biasInit unused without a bias)
+     * @param scratch the scope of its backward buffers
+     */
+    public Conv2d(ParamStore store, String name, int cin, int cout, int kernel, int stride, int padding, boolean bias,
+                  Init weightInit, Init biasInit, Scratch scratch) {
+        if (cin < 1 || cout < 1 || kernel < 1 || stride < 1 || padding < 0) {
+            throw new IllegalArgumentException(name + ": Conv2d needs cin, cout, kernel, stride >= 1 and padding >= 0");
+        }
+        this.name = name;
+        this.cin = cin;
+        this.cout = cout;
+        this.k = kernel;
+        this.stride = stride;
+        this.padding = padding;
+        this.weight = store.register(name + ".weight", new long[] {cout, cin, kernel, kernel}, weightInit);
+        this.bias = bias ? store.register(name + ".bias", new long[] {cout}, biasInit) : null;
+        this.gemm = new Linear(weight, this.bias, (long) cin * kernel * kernel, cout, scratch.child("gemm"), false);
+        this.scratch = scratch;
+        this.guard = new ActivationGuard(name);
+    }
+
+    public Param weight() {
+        return weight;
+    }
+
+    /** The bias, or null. */
+    public Param bias() {
+        return bias;
+    }
+
+    /** True for 1x1, stride 1, no padding: a Linear on the rows. */
+    public boolean pointwise() {
+        return k == 1 && stride == 1 && padding == 0;
+    }
+
+    @Override
+    public FeatureMap outShape(FeatureMap in) {
+        int ho = (in.h() + 2 * padding - k) / stride + 1;
+        int wo = (in.w() + 2 * padding - k) / stride + 1;
+        if (in.h() + 2 * padding < k || in.w() + 2 * padding < k) {
+            throw new IllegalArgumentException(name + ": a " + k + "x" + k + " kernel does not fit the padded map " + in);
+        }
+        return new FeatureMap(in.n(), ho, wo);
+    }
+
+    /** Forward FLOPs as {@code model.FlopCount} counts them: 2 per multiply-add of the product. */
+    public double forwardFlops(FeatureMap in) {
+        return 2.0 * outShape(in).rows() * cin * k * k * cout;
+    }
+
+    /**
+     * @param x [N*H*W, Cin]; with {@link #pointwise} kept (not copied) for the backward
+     * @param in (N, H, W)
+     * @return y [N*Ho*Wo, Cout], owned by this layer
+     */
+    @Override
+    public INDArray forward(INDArray x, FeatureMap in, Ctx ctx) {
+        if (x.rank() != 2 || x.size(0) != in.rows() || x.size(1) != cin) {
+            throw new IllegalArgumentException(name + ": expected [" + in.rows() + ", " + cin + "] for the map " + in
+                    + ", got " + java.util.Arrays.toString(x.shape()));
+        }
+        guard.forward(ctx);
+        this.in = in;
+        this.out = outShape(in);
+        if (pointwise()) {
+            return gemm.forward(x, ctx);
+        }
+        cols = Kernels.ensure(cols, x.dataType(), out.rows(), (long) cin * k * k);
+        if (FusedKernels.applies(x, cols)) {
+            ConvKernels.im2col(x, in.n(), in.h(), in.w(), k, stride, padding, out.h(), out.w(), cols);
+        } else {
+            im2colPortable(x);
+        }
+        return gemm.forward(cols, ctx);
+    }
+
+    @Override
+    public INDArray backward(INDArray dy) {
+        return backward(dy, true);
+    }
+
+    /**
+     * Adds dW = dy^T cols (and db = sum_rows dy) to the gradients of the parameters that train.
+     *
+     * @param dy [N*Ho*Wo, Cout]
+     * @param needInputGrad false for a first layer, whose input needs no gradient (skips col2im)
+     * @return dx [N*H*W, Cin], in the scratch scope, or null when not needed
+     */
+    public INDArray backward(INDArray dy, boolean needInputGrad) {
+        guard.backward();
+        INDArray dcols = gemm.backward(dy, needInputGrad);
+        if (!needInputGrad || pointwise()) {
+            return dcols;
+        }
+        INDArray dx = scratch.get("dx", dy.dataType(), in.rows(), cin);
+        if (FusedKernels.applies(dcols, dx)) {
+            ConvKernels.col2im(dcols, in.n(), in.h(), in.w(), k, stride, padding, out.h(), out.w(), dx);
+        } else {
+            col2imPortable(dcols, dx);
+        }
+        return dx;
+    }
+
+    /** The rows of input pixel y of every output row oy = 0 .. Ho-1 for tap ky, in the padded map. */
+    private INDArrayIndex taps(int t, int outSize) {
+        return NDArrayIndex.interval(t, stride, t + (long) stride * (outSize - 1) + 1);
+    }
+
+    private void im2colPortable(INDArray x) {
+        DataType dt = x.dataType();
+        int hp = in.h() + 2 * padding;
+        int wp = in.w() + 2 * padding;
+        padded = Kernels.ensure(padded, dt, in.n(), hp, wp, cin);
+        padded.get(NDArrayIndex.all(), NDArrayIndex.interval(padding, padding + in.h()),
+                NDArrayIndex.interval(padding, padding + in.w()), NDArrayIndex.all())
+                .assign(x.reshape('c', in.n(), in.h(), in.w(), cin));
+        INDArray cols6 = cols.reshape('c', in.n(), out.h(), out.w(), cin, k, k);
+        for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) {
+                INDArray src = padded.get(NDArrayIndex.all(), taps(ky, out.h()), taps(kx, out.w()), NDArrayIndex.all());
+                cols6.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
+                        NDArrayIndex.point(ky), NDArrayIndex.point(kx)).assign(src);
+            }
+        }
+    }
+
+    private void col2imPortable(INDArray dcols, INDArray dx) {
+        DataType dt = dcols.dataType();
+        int hp = in.h() + 2 * padding;
+        int wp = in.w() + 2 * padding;
+        INDArray dpad = scratch.get("dpadded", dt, in.n(), hp, wp, cin);
+        dpad.assign(0);
+        INDArray d6 = dcols.reshape('c', in.n(), out.h(), out.w(), cin, k, k);
+        for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) {
+                dpad.get(NDArrayIndex.all(), taps(ky, out.h()), taps(kx, out.w()), NDArrayIndex.all())
+                        .addi(d6.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
+                                NDArrayIndex.point(ky), NDArrayIndex.point(kx)));
+            }
+        }
+        dx.reshape('c', in.n(), in.h(), in.w(), cin).assign(dpad.get(NDArrayIndex.all(),
+                NDArrayIndex.interval(padding, padding + in.h()), NDArrayIndex.interval(padding, padding + in.w()),
+                NDArrayIndex.all()));
+    }
+}

@@ -1,0 +1,109 @@
+package dev.maejvm.vit.layers;
+
+import dev.maejvm.vit.engine.ActivationGuard;
+import dev.maejvm.vit.engine.Ctx;
+import dev.maejvm.vit.engine.Kernels;
+import dev.maejvm.vit.engine.Scratch;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * ViTDet's {@code window_partition} (detectron2 modeling/backbone/utils.py) on channels-last
+ * rows: the tokens [N, H, W, C] (rows [N*H*W, C]) are zero-padded at the bottom and right to
+ * Hp x Wp, multiples of the window size ws, and cut into the nW = (Hp/ws)(Wp/ws) windows of each
+ * sample, giving rows [N*nW*ws*ws, C] ordered (n, window row, window column, y in window,
+ * x in window): a feature map of {@code outShape(in) = (N*nW, ws, ws)}, i.e. what windowed
+ * attention takes as n*t rows with n = N*nW and t = ws*ws. Undone by {@link WindowUnpartition}.
+ *
+ * <p>A pure row permutation with zero rows added: the forward scatters each input row to its
+ * window row ({@link Kernels#scatterRows}, the padding rows 0), the backward gathers the rows back
+ * ({@link Kernels#gatherRows}), its adjoint; the gradient of the padding is dropped.
+ */
+public final class WindowPartition implements SpatialLayer {
+    private final int ws;
+    private final Scratch scratch;
+    private final ActivationGuard guard;
+    private FeatureMap in;
+    private int[] windowRow;        // the window row of each input row
+    private INDArray windows;
+
+    /**
+     * @param windowSize ws
+     * @param scratch the scope of its backward buffer
+     */
+    public WindowPartition(int windowSize, Scratch scratch) {
+        if (windowSize < 1) {
+            throw new IllegalArgumentException("window size must be >= 1, got " + windowSize);
+        }
+        this.ws = windowSize;
+        this.scratch = scratch;
+        this.guard = new ActivationGuard(scratch.name());
+    }
+
+    public int windowSize() {
+        return ws;
+    }
+
+    /** (Hp, Wp): the map padded to multiples of ws, as detectron2's {@code pad_hw}. */
+    public static int[] paddedSize(FeatureMap map, int ws) {
+        return new int[] {(map.h() + ws - 1) / ws * ws, (map.w() + ws - 1) / ws * ws};
+    }
+
+    /** (N*nW, ws, ws). */
+    @Override
+    public FeatureMap outShape(FeatureMap in) {
+        int[] p = paddedSize(in, ws);
+        return new FeatureMap(in.n() * (p[0] / ws) * (p[1] / ws), ws, ws);
+    }
+
+    /**
+     * The row of the windows array that holds each of the map's N*H*W rows (the others are
+     * padding): row (n, y, x) goes to ((n*nWh + y/ws)*nWw + x/ws)*ws*ws + (y%ws)*ws + x%ws.
+     */
+    public static int[] windowRows(FeatureMap map, int ws) {
+        int[] p = paddedSize(map, ws);
+        int nwh = p[0] / ws;
+        int nww = p[1] / ws;
+        int[] rows = new int[map.rows()];
+        for (int s = 0; s < map.n(); s++) {
+            for (int y = 0; y < map.h(); y++) {
+                for (int x = 0; x < map.w(); x++) {
+                    rows[map.row(s, y, x)] = ((s * nwh + y / ws) * nww + x / ws) * ws * ws + (y % ws) * ws + x % ws;
+                }
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * @param x [N*H*W, C]
+     * @param in (N, H, W)
+     * @return windows [N*nW*ws*ws, C], owned by this layer
+     */
+    @Override
+    public INDArray forward(INDArray x, FeatureMap in, Ctx ctx) {
+        if (x.rank() != 2 || x.size(0) != in.rows()) {
+            throw new IllegalArgumentException(scratch.name() + ": expected " + in.rows() + " rows for the map " + in
+                    + ", got " + java.util.Arrays.toString(x.shape()));
+        }
+        guard.forward(ctx);
+        if (!in.equals(this.in)) {
+            windowRow = windowRows(in, ws);
+        }
+        this.in = in;
+        windows = Kernels.ensure(windows, x.dataType(), outShape(in).rows(), x.size(1));
+        Kernels.scatterRows(x, windowRow, windows);
+        return windows;
+    }
+
+    /**
+     * @param dy [N*nW*ws*ws, C]
+     * @return dx [N*H*W, C], in the scratch scope
+     */
+    @Override
+    public INDArray backward(INDArray dy) {
+        guard.backward();
+        INDArray dx = scratch.get("dx", dy.dataType(), in.rows(), dy.size(1));
+        Kernels.gatherRows(dy, windowRow, dx);
+        return dx;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.maejvm.vit.layers;
+
+import dev.maejvm.vit.engine.Init;
+import dev.maejvm.vit.engine.ParamStore;
+import dev.maejvm.vit.engine.Scratch;
+import dev.maejvm.vit.testing.Arrays64;
+import dev.maejvm.vit.testing.GradCheck;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The feature-map layers' backward (input and every parameter) against central finite
+ * differences in float64, bounds as {@link GradCheck} (1e-5 relative, 1e-8 absolute), through
+ * {@link LayerGradientTest#checkLayer}: L = sum(y * R), evaluation passes for the differences.
+ * Maps are non-square with odd sizes where a layer drops or pads rows.
+ */
+class SpatialLayerGradientTest {
+
+    private static void checkSpatial(String name, ParamStore store, SpatialLayer layer, FeatureMap map, int channels, long seed) {
+        INDArray x = Arrays64.normal(new Random(seed), map.rows(), channels).muli(1.5).addi(0.2);
+        LayerGradientTest.checkLayer(name, store, x, (in, ctx) -> layer.forward(in, map, ctx), layer::backward);
+    }
+
+    @Test
+    void conv2dStride2Padding1() {
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        Conv2d conv = new Conv2d(store, "conv", 3, 4, 3, 2, 1, true);
+        store.build(1);
+        checkSpatial("conv2d k3 s2 p1", store, conv, new FeatureMap(2, 5, 7), 3, 11);
+    }
+
+    @Test
+    void conv2dStride1Padding1WithoutBias() {
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        Conv2d conv = new Conv2d(store, "conv", 2, 3, 3, 1, 1, false, new Init.Normal(0.01), Init.ZEROS, Scratch.own("conv"));
+        store.build(1);
+        checkSpatial("conv2d k3 s1 p1", store, conv, new FeatureMap(1, 4, 3), 2, 12);
+    }
+
+    @Test
+    void conv2dStride2NoPaddingDropsTheLastRowAndColumn() {
+        // 6 x 7, k3 s2 p0: Ho = 2, Wo = 3; input row 5 reaches no output (its gradient is 0)
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        Conv2d conv = new Conv2d(store, "conv", 2, 3, 3, 2, 0, true);
+        store.build(1);
+        checkSpatial("conv2d k3 s2 p0", store, conv, new FeatureMap(2, 6, 7), 2, 13);
+    }
+
+    @Test
+    void conv2dPointwiseIsALinear() {
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        Conv2d conv = new Conv2d(store, "conv", 5, 3, 1, 1, 0, true);
+        store.build(1);
+        checkSpatial("conv2d 1x1", store, conv, new FeatureMap(2, 3, 2), 5, 14);
+    }
+
+    @Test
+    void convTranspose2d() {
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        ConvTranspose2d up = new ConvTranspose2d(store, "up", 4, 3, true);
+        store.build(1);
+        checkSpatial("conv transpose 2x2 s2", store, up, new FeatureMap(2, 3, 5), 4, 15);
+    }
+
+    @Test
+    void convTranspose2dWithoutBias() {
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        ConvTranspose2d up = new ConvTranspose2d(store, "up", 3, 2, false, Init.torchConvDefault(8), Init.ZEROS, Scratch.own("up"));
+        store.build(1);
+        checkSpatial("conv transpose, no bias", store, up, new FeatureMap(1, 2, 3), 3, 16);
+    }
+
+    @Test
+    void maxPool2dOnOddSizes() {
+        // random normal values: no ties, so the maximum is differentiable at the sample
+        ParamStore none = new ParamStore(DataType.DOUBLE).build(0);
+        checkSpatial("max pool 2x2", none, new MaxPool2d(Scratch.own("pool")), new FeatureMap(2, 5, 7), 3, 17);
+    }
+
+    @Test
+    void groupNorm() {
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        GroupNorm gn = new GroupNorm(store, "gn", 3, 6);
+        store.build(1);
+        checkSpatial("group norm 3 x 2", store, gn, new FeatureMap(2, 3, 4), 6, 18);
+    }
+
+    @Test
+    void groupNormWithoutAffine() {
+        ParamStore none = new ParamStore(DataType.DOUBLE).build(0);
+        GroupNorm gn = new GroupNorm(none, "gn", 2, 4, 1e-5, false, Scratch.own("gn"));
+        checkSpatial("group norm, no affine", none, gn, new FeatureMap(3, 2, 3), 4, 19);
+    }
+
+    @Test
+    void relu() {
+        ParamStore none = new ParamStore(DataType.DOUBLE).build(0);
+        ReLU relu = new ReLU(Scratch.own("relu"));
+        INDArray x = Arrays64.normal(new Random(20), 7, 5);
+        LayerGradientTest.checkLayer("relu", none, x, relu::forward, relu::backward);
+    }
+
+    @Test
+    void windowPartitionWithPadding() {
+        // 5 x 7 in windows of 3: padded to 6 x 9, 2 x 3 windows a sample
+        ParamStore none = new ParamStore(DataType.DOUBLE).build(0);
+        checkSpatial("window partition", none, new WindowPartition(3, Scratch.own("wp")), new FeatureMap(2, 5, 7), 4, 21);
+    }
+
+    @Test
+    void windowUnpartitionWithPadding() {
+        ParamStore none = new ParamStore(DataType.DOUBLE).build(0);
+        FeatureMap map = new FeatureMap(2, 5, 7);
+        WindowUnpartition un = new WindowUnpartition(3, Scratch.own("wu"));
+        INDArray windows = Arrays64.normal(new Random(22), 2 * 6 * 9, 4);
+        LayerGradientTest.checkLayer("window unpartition", none, windows, (in, ctx) -> un.forward(in, map, ctx), un::backward);
+    }
+
+    @Test
+    void convPyramidStage() {
+        // a simple-feature-pyramid stage end to end: up 2x, LayerNorm over channels, GELU, 1x1 conv, GroupNorm, 3x3 conv, ReLU
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        ConvTranspose2d up = new ConvTranspose2d(store, "up", 4, 3, true);
+        LayerNorm ln = new LayerNorm(store, "ln", 3, 1e-6);
+        Gelu gelu = new Gelu(Scratch.own("gelu"));
+        Conv2d lateral = new Conv2d(store, "lateral", 3, 4, 1, 1, 0, false);
+        GroupNorm gn = new GroupNorm(store, "gn", 2, 4);
+        Conv2d out = new Conv2d(store, "out", 4, 4, 3, 1, 1, true);
+        ReLU relu = new ReLU(Scratch.own("relu"));
+        store.build(1);
+        FeatureMap in = new FeatureMap(1, 2, 3);
+        FeatureMap m = up.outShape(in);
+        INDArray x = Arrays64.normal(new Random(23), in.rows(), 4);
+        LayerGradientTest.checkLayer("pyramid stage", store, x, (v, ctx) -> {
+            INDArray h = gelu.forward(ln.forward(up.forward(v, in, ctx), ctx), ctx);
+            h = gn.forward(lateral.forward(h, m, ctx), m, ctx);
+            return relu.forward(out.forward(h, m, ctx), ctx);
+        }, dy -> up.backward(ln.backward(gelu.backward(lateral.backward(gn.backward(out.backward(relu.backward(dy))))))));
+    }
+}
