@@ -13,6 +13,11 @@ L = sum(y * r) with a fixed upstream r, torch's gradients of the input and of ea
   convt       ConvTranspose2d(4, 3, kernel_size=2, stride=2), x [2, 4, 3, 5] -> y [2, 3, 6, 10]
   maxpool     MaxPool2d(2, 2), x [2, 3, 5, 7] (odd sizes; values on a 0.5 grid, so windows tie) -> [2, 3, 2, 3]
   groupnorm   GroupNorm(3, 6, eps=1e-5, affine=True), x [2, 6, 3, 4]
+  window      detectron2's window_partition / window_unpartition (modeling/backbone/utils.py, transcribed
+              below), window size 3, tokens x [2, 5, 7, 4] channels-last as detectron2 takes them:
+              "window.x", "window.windows" [2*2*3, 3, 3, 4], "window.r" (an upstream of the windows) and
+              "window.grad.x" (the gradient of sum(windows * r) with respect to x), "window.unpartitioned"
+              (window_unpartition(windows) == x)
 
 Tensor names: "<case>.x", "<case>.weight", "<case>.bias" (where the module has one), "<case>.y",
 "<case>.r", "<case>.grad.x", "<case>.grad.weight", "<case>.grad.bias". Inputs ~ N(0, 1) (torch
@@ -48,6 +53,44 @@ def run(name, module, x, out):
     print(name, "y", list(y.shape), "sum(y) =", repr(y.sum().item()))
 
 
+def window_partition(x, window_size):
+    """detectron2.modeling.backbone.utils.window_partition."""
+    B, H, W, C = x.shape
+    pad_h = (window_size - H % window_size) % window_size
+    pad_w = (window_size - W % window_size) % window_size
+    if pad_h > 0 or pad_w > 0:
+        x = torch.nn.functional.pad(x, (0, 0, 0, pad_w, 0, pad_h))
+    Hp, Wp = H + pad_h, W + pad_w
+    x = x.view(B, Hp // window_size, window_size, Wp // window_size, window_size, C)
+    windows = x.permute(0, 1, 3, 2, 4, 5).contiguous().view(-1, window_size, window_size, C)
+    return windows, (Hp, Wp)
+
+
+def window_unpartition(windows, window_size, pad_hw, hw):
+    """detectron2.modeling.backbone.utils.window_unpartition."""
+    Hp, Wp = pad_hw
+    H, W = hw
+    B = windows.shape[0] // (Hp * Wp // window_size // window_size)
+    x = windows.view(B, Hp // window_size, Wp // window_size, window_size, window_size, -1)
+    x = x.permute(0, 1, 3, 2, 4, 5).contiguous().view(B, Hp, Wp, -1)
+    if Hp > H or Wp > W:
+        x = x[:, :H, :W, :].contiguous()
+    return x
+
+
+def windows_case(out):
+    x = torch.randn(2, 5, 7, 4, dtype=torch.float64).requires_grad_(True)
+    windows, pad_hw = window_partition(x, 3)
+    r = torch.randn(windows.shape, dtype=torch.float64)
+    (windows * r).sum().backward()
+    out["window.x"] = x.detach()
+    out["window.windows"] = windows.detach()
+    out["window.r"] = r
+    out["window.grad.x"] = x.grad
+    out["window.unpartitioned"] = window_unpartition(windows.detach(), 3, pad_hw, (5, 7))
+    print("window", list(windows.shape), "pad_hw", pad_hw)
+
+
 def randomise(module, std=0.5, weight_mean=0.0):
     with torch.no_grad():
         for n, p in module.named_parameters():
@@ -69,6 +112,7 @@ def main():
     run("maxpool", torch.nn.MaxPool2d(2, 2), torch.round(torch.randn(2, 3, 5, 7, dtype=f64) * 2) / 2, out)
     run("groupnorm", randomise(torch.nn.GroupNorm(3, 6, eps=1e-5, affine=True).double(), weight_mean=1.0),
         torch.randn(2, 6, 3, 4, dtype=f64) * 2 + 0.5, out)
+    windows_case(out)
     meta = {"generator": "make_detection_layers.py", "torch": torch.__version__,
             "aten_cpu_capability": os.environ["ATEN_CPU_CAPABILITY"]}
     write_safetensors(os.path.join(HERE, "detection_layers.safetensors"), out, meta)

@@ -143,4 +143,21 @@ class DetectionLayersTorchTest {
             assertTrue(errDx < 1e-5, c + " float32 grad x: " + Arrays64.worstDiff(rows(get(c + ".grad.x")), dx));
         }
     }
+
+    @Test
+    void windowPartitionAndUnpartitionMatchDetectron2() {
+        // tokens [2, 5, 7, 4] (channels-last already), windows of 3: padded to 6 x 9, 2 x 3 windows a sample
+        INDArray x = get("window.x");
+        FeatureMap m = new FeatureMap(2, 5, 7);
+        INDArray rowsX = x.dup('c').reshape('c', m.rows(), 4);
+        WindowPartition part = new WindowPartition(3, Scratch.own("wp"));
+        assertTrue(part.outShape(m).equals(new FeatureMap(12, 3, 3)), "windows: " + part.outShape(m));
+        INDArray windows = part.forward(rowsX, m, TRAIN).dup();
+        assertClose("windows", get("window.windows").dup('c').reshape('c', 12 * 9, 4), windows);
+        INDArray dx = part.backward(get("window.r").dup('c').reshape('c', 12 * 9, 4));
+        assertClose("window partition grad x", get("window.grad.x").dup('c').reshape('c', m.rows(), 4), dx);
+        WindowUnpartition un = new WindowUnpartition(3, Scratch.own("wu"));
+        INDArray back = un.forward(windows, m, Ctx.eval());
+        assertClose("unpartitioned", get("window.unpartitioned").dup('c').reshape('c', m.rows(), 4), back);
+    }
 }
