@@ -51,8 +51,13 @@ public final class WindowPartition implements SpatialLayer {
     /** (N*nW, ws, ws). */
     @Override
     public FeatureMap outShape(FeatureMap in) {
-        int[] p = paddedSize(in, ws);
-        return new FeatureMap(in.n() * (p[0] / ws) * (p[1] / ws), ws, ws);
+        return windowsShape(in, ws);
+    }
+
+    /** The windows of {@code map} in windows of ws as a feature map: (N*nW, ws, ws). */
+    public static FeatureMap windowsShape(FeatureMap map, int ws) {
+        int[] p = paddedSize(map, ws);
+        return new FeatureMap(map.n() * (p[0] / ws) * (p[1] / ws), ws, ws);
     }
 
     /**

@@ -41,7 +41,7 @@ public final class WindowUnpartition {
      * @return y [N*H*W, C], owned by this layer
      */
     public INDArray forward(INDArray windows, FeatureMap map, Ctx ctx) {
-        FeatureMap w = new WindowPartition(ws, scratch).outShape(map);
+        FeatureMap w = WindowPartition.windowsShape(map, ws);
         if (windows.rank() != 2 || windows.size(0) != w.rows()) {
             throw new IllegalArgumentException(scratch.name() + ": expected " + w.rows() + " window rows for the map " + map
                     + " in windows of " + ws + ", got " + java.util.Arrays.toString(windows.shape()));
@@ -62,7 +62,7 @@ public final class WindowUnpartition {
      */
     public INDArray backward(INDArray dy) {
         guard.backward();
-        INDArray d = scratch.get("dwindows", dy.dataType(), new WindowPartition(ws, scratch).outShape(map).rows(), dy.size(1));
+        INDArray d = scratch.get("dwindows", dy.dataType(), WindowPartition.windowsShape(map, ws).rows(), dy.size(1));
         Kernels.scatterRows(dy, windowRow, d);
         return d;
     }
