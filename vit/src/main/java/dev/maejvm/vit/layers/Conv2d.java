@@ -65,20 +65,48 @@ public final class Conv2d implements SpatialLayer {
      */
     public Conv2d(ParamStore store, String name, int cin, int cout, int kernel, int stride, int padding, boolean bias,
                   Init weightInit, Init biasInit, Scratch scratch) {
-        if (cin < 1 || cout < 1 || kernel < 1 || stride < 1 || padding < 0) {
-            throw new IllegalArgumentException(name + ": Conv2d needs cin, cout, kernel, stride >= 1 and padding >= 0");
+        this(store.register(name + ".weight", weightShape(name, cin, cout, kernel), weightInit),
+                bias ? store.register(name + ".bias", new long[] {cout}, biasInit) : null, stride, padding, scratch);
+    }
+
+    /**
+     * A convolution over parameters declared elsewhere. A head shared over pyramid levels (the FCOS
+     * towers) is one instance per level over the same parameters: each instance keeps its own
+     * level's activations (the guard allows one training forward per instance before its
+     * backward), and their backwards add into the same gradients. Give the instances separate
+     * scratch scopes, or consume each backward's dx before the next level's backward.
+     *
+     * @param weight [Cout, Cin, k, k]
+     * @param bias [Cout], or null for none
+     */
+    public Conv2d(Param weight, Param bias, int stride, int padding, Scratch scratch) {
+        long[] ws = weight.shape();
+        if (ws.length != 4 || ws[2] != ws[3] || stride < 1 || padding < 0
+                || (bias != null && (bias.rank() != 1 || bias.length() != ws[0]))) {
+            throw new IllegalArgumentException(weight.name() + ": Conv2d needs a weight [Cout, Cin, k, k], a bias [Cout],"
+                    + " stride >= 1 and padding >= 0, got " + java.util.Arrays.toString(ws) + ", " + bias + ", " + stride
+                    + ", " + padding);
         }
-        this.name = name;
-        this.cin = cin;
-        this.cout = cout;
-        this.k = kernel;
+        this.name = weight.name().replaceFirst("\\.weight$", "");
+        this.cout = (int) ws[0];
+        this.cin = (int) ws[1];
+        this.k = (int) ws[2];
         this.stride = stride;
         this.padding = padding;
-        this.weight = store.register(name + ".weight", new long[] {cout, cin, kernel, kernel}, weightInit);
-        this.bias = bias ? store.register(name + ".bias", new long[] {cout}, biasInit) : null;
-        this.gemm = new Linear(weight, this.bias, (long) cin * kernel * kernel, cout, scratch.child("gemm"), false);
+        this.weight = weight;
+        this.bias = bias;
+        this.gemm = new Linear(weight, bias, (long) cin * k * k, cout, scratch.child("gemm"), false);
         this.scratch = scratch;
         this.guard = new ActivationGuard(name);
+    }
+
+    /** [Cout, Cin, k, k], checked before anything is registered. */
+    private static long[] weightShape(String name, int cin, int cout, int kernel) {
+        if (cin < 1 || cout < 1 || kernel < 1) {
+            throw new IllegalArgumentException(name + ": Conv2d needs cin, cout, kernel >= 1, got " + cin + ", " + cout
+                    + ", " + kernel);
+        }
+        return new long[] {cout, cin, kernel, kernel};
     }
 
     public Param weight() {

@@ -57,18 +57,46 @@ public final class GroupNorm implements SpatialLayer {
      */
     public GroupNorm(ParamStore store, String name, int numGroups, int numChannels, double eps, boolean affine,
                      Scratch scratch) {
-        if (numGroups < 1 || numChannels % numGroups != 0 || !(eps > 0)) {
-            throw new IllegalArgumentException(name + ": GroupNorm needs numGroups dividing numChannels and eps > 0, got "
-                    + numGroups + ", " + numChannels + ", " + eps);
+        this(name, numGroups, numChannels, eps,
+                affine ? store.register(name + ".weight", channels(name, numGroups, numChannels, eps), Init.ONES) : null,
+                affine ? store.register(name + ".bias", channels(name, numGroups, numChannels, eps), Init.ZEROS) : null,
+                scratch);
+    }
+
+    /**
+     * A group norm over parameters declared elsewhere: one instance per pyramid level of a head
+     * shared over the levels (detectron2's FCOS head applies the same GroupNorm to every level);
+     * each keeps its level's activations, their backwards add into the same gradients.
+     *
+     * @param weight, bias [C], or both null for no affine
+     */
+    public GroupNorm(Param weight, Param bias, int numGroups, double eps, Scratch scratch) {
+        this(weight.name().replaceFirst("\\.weight$", ""), numGroups, (int) weight.length(), eps, weight, bias, scratch);
+    }
+
+    private GroupNorm(String name, int numGroups, int numChannels, double eps, Param weight, Param bias, Scratch scratch) {
+        channels(name, numGroups, numChannels, eps);
+        if ((weight == null) != (bias == null) || (weight != null && (weight.length() != numChannels
+                || bias.length() != numChannels))) {
+            throw new IllegalArgumentException(name + ": GroupNorm needs a weight and a bias of [" + numChannels + "], or none");
         }
         this.name = name;
         this.groups = numGroups;
         this.channels = numChannels;
         this.eps = eps;
-        this.weight = affine ? store.register(name + ".weight", new long[] {numChannels}, Init.ONES) : null;
-        this.bias = affine ? store.register(name + ".bias", new long[] {numChannels}, Init.ZEROS) : null;
+        this.weight = weight;
+        this.bias = bias;
         this.scratch = scratch;
         this.guard = new ActivationGuard(name);
+    }
+
+    /** [C], checked. */
+    private static long[] channels(String name, int numGroups, int numChannels, double eps) {
+        if (numGroups < 1 || numChannels < 1 || numChannels % numGroups != 0 || !(eps > 0)) {
+            throw new IllegalArgumentException(name + ": GroupNorm needs numGroups dividing numChannels and eps > 0, got "
+                    + numGroups + ", " + numChannels + ", " + eps);
+        }
+        return new long[] {numChannels};
     }
 
     public boolean affine() {

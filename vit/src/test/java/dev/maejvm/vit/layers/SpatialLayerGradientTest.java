@@ -139,4 +139,37 @@ class SpatialLayerGradientTest {
             return relu.forward(out.forward(h, m, ctx), ctx);
         }, dy -> up.backward(ln.backward(gelu.backward(lateral.backward(gn.backward(out.backward(relu.backward(dy))))))));
     }
+
+    @Test
+    void headSharedOverTwoLevelsAddsBothLevelsGradients() {
+        // FCOS-style: the same conv + GroupNorm + ReLU applied to two pyramid levels, one instance per
+        // level over the same parameters; the levels' rows are stacked in x and in y
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        Conv2d first = new Conv2d(store, "head.conv", 3, 4, 3, 1, 1, true, new Init.Normal(0.3), Init.ZEROS, Scratch.own("l0"));
+        GroupNorm gnFirst = new GroupNorm(store, "head.gn", 2, 4);
+        Conv2d second = new Conv2d(store.get("head.conv.weight"), store.get("head.conv.bias"), 1, 1, Scratch.own("l1"));
+        GroupNorm gnSecond = new GroupNorm(store.get("head.gn.weight"), store.get("head.gn.bias"), 2, GroupNorm.TORCH_EPS,
+                Scratch.own("l1.gn"));
+        store.build(1);
+        FeatureMap p3 = new FeatureMap(2, 4, 3);
+        FeatureMap p4 = new FeatureMap(2, 2, 2);
+        int r3 = p3.rows();
+        int r4 = p4.rows();
+        INDArray x = Arrays64.normal(new Random(24), r3 + r4, 3);
+        LayerGradientTest.checkLayer("shared head", store, x, (in, ctx) -> {
+            INDArray a = gnFirst.forward(first.forward(rowsOf(in, 0, r3), p3, ctx), p3, ctx);
+            INDArray b = gnSecond.forward(second.forward(rowsOf(in, r3, r3 + r4), p4, ctx), p4, ctx);
+            return org.nd4j.linalg.factory.Nd4j.vstack(a, b);
+        }, dy -> {
+            INDArray a = first.backward(gnFirst.backward(rowsOf(dy, 0, r3))).dup();
+            INDArray b = second.backward(gnSecond.backward(rowsOf(dy, r3, r3 + r4))).dup();
+            return org.nd4j.linalg.factory.Nd4j.vstack(a, b);
+        });
+    }
+
+    /** Rows [from, to) of a as a c-order copy. */
+    private static INDArray rowsOf(INDArray a, int from, int to) {
+        return a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to), org.nd4j.linalg.indexing.NDArrayIndex.all())
+                .dup('c');
+    }
 }
