@@ -91,6 +91,15 @@ public sealed interface Init {
     }
 
     /**
+     * detectron2's {@code weight_init.c2_xavier_fill} of a conv weight (kaiming_uniform with a = 1:
+     * U(-sqrt(3 / fanIn), sqrt(3 / fanIn)), fanIn = Cin*k*k; its bias: {@link #ZEROS}); detectron2's
+     * FPN lateral and output convs and LastLevelP6P7 (FCOS's P6, P7) use it.
+     */
+    static Init c2XavierFill(long fanIn) {
+        return new Uniform(Math.sqrt(3.0 / fanIn));
+    }
+
+    /**
      * PyTorch's default of a conv's weight and bias ({@code reset_parameters}: kaiming_uniform with
      * a = sqrt(5), i.e. U(-1/sqrt(fanIn), 1/sqrt(fanIn)), and the bias in the same bound), where
      * torch's fan-in of a weight is size(1) * kh * kw: Cin*k*k for Conv2d [Cout, Cin, k, k],

@@ -27,11 +27,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * a gather over input pixels). A 1x1 convolution with stride 1 and no padding is exactly a
  * {@link Linear} on the rows: it skips im2col and col2im (cols is the input itself).
  *
- * <p>Initialisation (an argument): {@link Init#c2MsraFill} (detectron2's c2_msra_fill, kaiming
- * normal fan_out with ReLU gain, bias 0) by the short constructor; detectron2's FCOS/RetinaNet
- * head towers and predictors use {@code Init.Normal(0.01)} with bias 0 (the class logits' bias
- * -log((1 - 0.01) / 0.01)); PyTorch's own default is {@link Init#torchConvDefault}(Cin*k*k) for
- * both. The float32 host path runs im2col / col2im as fused kernels ({@link ConvKernels}), the
+ * <p>Initialisation (an argument of the full constructor): the short constructor gives
+ * torch.nn.Conv2d's own default, {@link Init#torchConvDefault}(Cin*k*k) for weight and bias,
+ * which is what detectron2's ViTDet {@code SimpleFeaturePyramid} leaves its 1x1 and 3x3 convs at
+ * (it applies no init of its own). detectron2's other rules: {@link Init#c2MsraFill} (kaiming
+ * normal fan_out, ReLU gain, bias 0), {@link Init#c2XavierFill} (FPN convs and LastLevelP6P7,
+ * bias 0), and {@code Init.Normal(0.01)} with bias 0 for the FCOS/RetinaNet head towers and
+ * predictors (the class logits' bias -log((1 - 0.01) / 0.01)). The float32 host path runs im2col / col2im as fused kernels ({@link ConvKernels}), the
  * portable path (float64, other backends) as k*k strided ND4J assigns over a zero-padded copy.
  */
 public final class Conv2d implements SpatialLayer {
@@ -51,10 +53,10 @@ public final class Conv2d implements SpatialLayer {
     private INDArray cols;
     private INDArray padded;
 
-    /** c2_msra_fill weight, zero bias, buffers of its own. */
+    /** PyTorch's default init (weight and bias U(+-1/sqrt(Cin*k*k))), buffers of its own. */
     public Conv2d(ParamStore store, String name, int cin, int cout, int kernel, int stride, int padding, boolean bias) {
-        this(store, name, cin, cout, kernel, stride, padding, bias, Init.c2MsraFill(cout, kernel), Init.ZEROS,
-                Scratch.own(name));
+        this(store, name, cin, cout, kernel, stride, padding, bias, Init.torchConvDefault((long) cin * kernel * kernel),
+                Init.torchConvDefault((long) cin * kernel * kernel), Scratch.own(name));
     }
 
     /**

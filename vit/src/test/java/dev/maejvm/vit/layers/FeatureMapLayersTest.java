@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Closed-form properties of the feature-map layers and their place in the layer contract. */
 class FeatureMapLayersTest {
@@ -112,10 +113,20 @@ class FeatureMapLayersTest {
     }
 
     @Test
-    void c2MsraFillHasStdSqrtTwoOverFanOut() {
+    void initRules() {
         ParamStore store = new ParamStore(DataType.DOUBLE);
-        new Conv2d(store, "conv", 64, 32, 3, 1, 1, true);       // fan_out = 32 * 9 = 288
+        new Conv2d(store, "conv", 64, 32, 3, 1, 1, true, Init.c2MsraFill(32, 3), Init.ZEROS, Scratch.own("conv"));   // fan_out 288
+        new Conv2d(store, "torch", 8, 4, 3, 1, 1, true);         // torch's default: fan_in 72
         store.build(5);
+        double b72 = 1 / Math.sqrt(72);
+        for (String p : new String[] {"torch.weight", "torch.bias"}) {
+            INDArray v = store.get(p).value();
+            assertTrue(Transforms.abs(v, true).maxNumber().doubleValue() <= b72, p + " within 1/sqrt(fan_in)");
+            assertTrue(Transforms.abs(v, true).maxNumber().doubleValue() > 0.5 * b72, p + " fills its range");
+        }
+        double[] xa = new double[10000];
+        Init.c2XavierFill(72).fill(xa, new long[] {xa.length}, new SplittableRandom(2));
+        assertEquals(Math.sqrt(3.0 / 72), java.util.Arrays.stream(xa).map(Math::abs).max().orElseThrow(), 1e-3);
         INDArray w = store.get("conv.weight").value();
         double std = w.stdNumber().doubleValue();
         assertEquals(Math.sqrt(2.0 / 288), std, 0.02 * std, "kaiming normal, fan_out, relu gain");
