@@ -29,4 +29,27 @@ public interface SpatialLayer {
      * @return dx [in.rows(), Cin]
      */
     INDArray backward(INDArray dy);
+
+    /**
+     * A row-wise layer (LayerNorm over channels, GELU, ReLU, a 1x1 Linear) as a spatial one: the
+     * map's shape passes through unchanged.
+     */
+    static SpatialLayer rows(RowLayer layer) {
+        return new SpatialLayer() {
+            @Override
+            public FeatureMap outShape(FeatureMap in) {
+                return in;
+            }
+
+            @Override
+            public INDArray forward(INDArray x, FeatureMap in, Ctx ctx) {
+                return layer.forward(x, ctx);
+            }
+
+            @Override
+            public INDArray backward(INDArray dy) {
+                return layer.backward(dy);
+            }
+        };
+    }
 }

@@ -120,24 +120,24 @@ class SpatialLayerGradientTest {
 
     @Test
     void convPyramidStage() {
-        // a simple-feature-pyramid stage end to end: up 2x, LayerNorm over channels, GELU, 1x1 conv, GroupNorm, 3x3 conv, ReLU
+        // a simple-feature-pyramid stage (ViTDet's 4x one): up 2x, LayerNorm over channels, GELU, up 2x,
+        // then 1x1 conv, LayerNorm, 3x3 conv, LayerNorm; and an FCOS-style tower tail, GroupNorm, ReLU
         ParamStore store = new ParamStore(DataType.DOUBLE);
-        ConvTranspose2d up = new ConvTranspose2d(store, "up", 4, 3, true);
-        LayerNorm ln = new LayerNorm(store, "ln", 3, 1e-6);
-        Gelu gelu = new Gelu(Scratch.own("gelu"));
-        Conv2d lateral = new Conv2d(store, "lateral", 3, 4, 1, 1, 0, false);
-        GroupNorm gn = new GroupNorm(store, "gn", 2, 4);
-        Conv2d out = new Conv2d(store, "out", 4, 4, 3, 1, 1, true);
-        ReLU relu = new ReLU(Scratch.own("relu"));
+        SpatialSequential stage = SpatialSequential.of(
+                new ConvTranspose2d(store, "simfp_2.0", 4, 3, true),
+                SpatialLayer.rows(new LayerNorm(store, "simfp_2.1", 3, 1e-6)),
+                SpatialLayer.rows(new Gelu(Scratch.own("simfp_2.2"))),
+                new ConvTranspose2d(store, "simfp_2.3", 3, 2, true),
+                new Conv2d(store, "simfp_2.4", 2, 4, 1, 1, 0, false),
+                SpatialLayer.rows(new LayerNorm(store, "simfp_2.4.norm", 4, 1e-6)),
+                new Conv2d(store, "simfp_2.5", 4, 4, 3, 1, 1, false),
+                SpatialLayer.rows(new LayerNorm(store, "simfp_2.5.norm", 4, 1e-6)),
+                new GroupNorm(store, "gn", 2, 4),
+                SpatialLayer.rows(new ReLU(Scratch.own("relu"))));
         store.build(1);
-        FeatureMap in = new FeatureMap(1, 2, 3);
-        FeatureMap m = up.outShape(in);
-        INDArray x = Arrays64.normal(new Random(23), in.rows(), 4);
-        LayerGradientTest.checkLayer("pyramid stage", store, x, (v, ctx) -> {
-            INDArray h = gelu.forward(ln.forward(up.forward(v, in, ctx), ctx), ctx);
-            h = gn.forward(lateral.forward(h, m, ctx), m, ctx);
-            return relu.forward(out.forward(h, m, ctx), ctx);
-        }, dy -> up.backward(ln.backward(gelu.backward(lateral.backward(gn.backward(out.backward(relu.backward(dy))))))));
+        FeatureMap in = new FeatureMap(1, 2, 1);
+        org.junit.jupiter.api.Assertions.assertEquals(new FeatureMap(1, 8, 4), stage.outShape(in));
+        checkSpatial("pyramid stage", store, stage, in, 4, 23);
     }
 
     @Test
