@@ -99,6 +99,15 @@ class FeatureMapLayersTest {
     }
 
     @Test
+    void flopsCountTheProductsAsFlopCountDoes() {
+        // 2 FLOPs per multiply-add of the products, as model.FlopCount
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        FeatureMap m = new FeatureMap(2, 5, 7);
+        assertEquals(2.0 * (2 * 3 * 4) * (3 * 9) * 4, new Conv2d(store, "a", 3, 4, 3, 2, 1, true).forwardFlops(m));
+        assertEquals(2.0 * m.rows() * 6 * 4 * 5, new ConvTranspose2d(store, "b", 6, 5, true).forwardFlops(m));
+    }
+
+    @Test
     void pointwiseConvIsTheLinearOfTheSameWeights() {
         ParamStore store = new ParamStore(DataType.DOUBLE);
         Conv2d conv = new Conv2d(store, "conv", 4, 3, 1, 1, 0, true);
