@@ -15,42 +15,36 @@ public final class ConvKernels {
     private ConvKernels() {}
 
     /**
-     * cols[(n, oy, ox), (ci, ky, kx)] = x[(n, oy*s - p + ky, ox*s - p + kx), ci], 0 where that pixel
-     * is padding: the column order of torch's weight [Cout, Cin, k, k] flattened to [Cout, Cin*k*k].
+     * cols[(n, oy, ox), (ky, kx, ci)] = x[(n, oy*s - p + ky, ox*s - p + kx), ci], 0 where that pixel
+     * is padding. In this column order the k taps of one kernel row are k*Cin consecutive floats
+     * of the channels-last input, copied in one piece (the weight is permuted to match,
+     * {@code layers.Conv2d}).
      *
      * @param x [N*H*W, Cin]
-     * @param cols [N*Ho*Wo, Cin*k*k], Ho = (H + 2p - k) / s + 1, Wo likewise
+     * @param cols [N*Ho*Wo, k*k*Cin], Ho = (H + 2p - k) / s + 1, Wo likewise
      */
     public static void im2col(INDArray x, int n, int h, int w, int k, int s, int p, int ho, int wo, INDArray cols) {
         int c = (int) x.size(1);
-        int kk = k * k;
-        int width = c * kk;
+        int width = k * k * c;
         FloatBuffer xb = FusedKernels.buf(x), ob = FusedKernels.buf(cols);
         int xo = FusedKernels.off(x), oo = FusedKernels.off(cols);
         FusedKernels.forRows(n * ho * wo, (from, to) -> {
             float[] row = new float[width];
-            float[] pix = new float[c];
             for (int m = from; m < to; m++) {
                 int sample = m / (ho * wo);
-                int oy = m / wo % ho;
-                int ox = m % wo;
-                java.util.Arrays.fill(row, 0);
+                int y0 = m / wo % ho * s - p;
+                int x0 = m % wo * s - p;
+                int kx0 = Math.max(0, -x0);                       // the taps inside the map
+                int kx1 = Math.min(k, w - x0);
+                if (y0 < 0 || x0 < 0 || y0 + k > h || x0 + k > w) {
+                    java.util.Arrays.fill(row, 0);
+                }
                 for (int ky = 0; ky < k; ky++) {
-                    int iy = oy * s - p + ky;
-                    if (iy < 0 || iy >= h) {
+                    int iy = y0 + ky;
+                    if (iy < 0 || iy >= h || kx1 <= kx0) {
                         continue;
                     }
-                    for (int kx = 0; kx < k; kx++) {
-                        int ix = ox * s - p + kx;
-                        if (ix < 0 || ix >= w) {
-                            continue;
-                        }
-                        xb.get(xo + ((sample * h + iy) * w + ix) * c, pix);
-                        int tap = ky * k + kx;
-                        for (int ci = 0; ci < c; ci++) {
-                            row[ci * kk + tap] = pix[ci];
-                        }
-                    }
+                    xb.get(xo + ((sample * h + iy) * w + x0 + kx0) * c, row, (ky * k + kx0) * c, (kx1 - kx0) * c);
                 }
                 ob.put(oo + m * width, row);
             }
@@ -58,22 +52,21 @@ public final class ConvKernels {
     }
 
     /**
-     * The adjoint of {@link #im2col}: dx[(n, iy, ix), ci] = sum of dcols[(n, oy, ox), (ci, ky, kx)]
+     * The adjoint of {@link #im2col}: dx[(n, iy, ix), ci] = sum of dcols[(n, oy, ox), (ky, kx, ci)]
      * over the (oy, ox, ky, kx) with oy*s - p + ky = iy and ox*s - p + kx = ix (assigned, not added).
      * Written as a gather over the input pixels, so the cores never write the same row.
      *
-     * @param dcols [N*Ho*Wo, Cin*k*k]
+     * @param dcols [N*Ho*Wo, k*k*Cin]
      * @param dx [N*H*W, Cin]
      */
     public static void col2im(INDArray dcols, int n, int h, int w, int k, int s, int p, int ho, int wo, INDArray dx) {
         int c = (int) dx.size(1);
-        int kk = k * k;
-        int width = c * kk;
+        int width = k * k * c;
         FloatBuffer gb = FusedKernels.buf(dcols), xb = FusedKernels.buf(dx);
         int go = FusedKernels.off(dcols), xo = FusedKernels.off(dx);
         FusedKernels.forRows(n * h * w, (from, to) -> {
             float[] acc = new float[c];
-            float[] row = new float[width];
+            float[] part = new float[c];
             for (int r = from; r < to; r++) {
                 int sample = r / (h * w);
                 int iy = r / w % h;
@@ -91,17 +84,9 @@ public final class ConvKernels {
                             continue;
                         }
                         int m = (sample * ho + oy) * wo + tx / s;
-                        int tap = ky * k + kx;
-                        if (kk == 1) {
-                            gb.get(go + m * width, row);
-                            for (int ci = 0; ci < c; ci++) {
-                                acc[ci] += row[ci];
-                            }
-                        } else {
-                            int base = go + m * width + tap;
-                            for (int ci = 0; ci < c; ci++) {
-                                acc[ci] += gb.get(base + ci * kk);
-                            }
+                        gb.get(go + m * width + (ky * k + kx) * c, part, 0, c);
+                        for (int ci = 0; ci < c; ci++) {
+                            acc[ci] += part[ci];
                         }
                     }
                 }

@@ -8,6 +8,7 @@ import dev.maejvm.vit.engine.Init;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.Param;
 import dev.maejvm.vit.engine.ParamStore;
+import dev.maejvm.vit.engine.RowKernels;
 import dev.maejvm.vit.engine.Scratch;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,12 +21,15 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * in torch's layout, so state dicts map one-to-one onto PyTorch's and detectron2's.
  *
  * <p>Computed as im2col and one product: the input [N*H*W, Cin] becomes cols
- * [N*Ho*Wo, Cin*k*k], its columns ordered (ci, ky, kx) as the weight flattened to
- * [Cout, Cin*k*k], then y = cols W^T + b by a {@link Linear} over the same parameters, with
- * Ho = (H + 2 padding - k) / stride + 1 (floor), Wo likewise. The backward is that Linear's
- * (dW += dy^T cols, dcols = dy W) and col2im, the adjoint of im2col (a scatter-add, written as
- * a gather over input pixels). A 1x1 convolution with stride 1 and no padding is exactly a
- * {@link Linear} on the rows: it skips im2col and col2im (cols is the input itself).
+ * [N*Ho*Wo, k*k*Cin], its columns ordered (ky, kx, ci) so that each tap's Cin channels (and a
+ * row of k taps, k*Cin floats) are one contiguous copy out of the channels-last input; the
+ * weight is permuted to the same order, wt [Cout, k*k*Cin] (the [Cout, Cin, k, k] tensor moved
+ * to [Cout, k, k, Cin], a copy refreshed every forward: the weight is a small fraction of the
+ * activations), and y = cols wt^T + b, with Ho = (H + 2 padding - k) / stride + 1 (floor), Wo
+ * likewise. Backward: dwt = dy^T cols, added to the weight's gradient permuted back to torch's
+ * layout; db = sum_rows dy; dcols = dy wt; dx = col2im(dcols), the adjoint of im2col (a
+ * scatter-add, written as a gather over input pixels). A 1x1 convolution with stride 1 and no
+ * padding is exactly a {@link Linear} on the rows, and runs as one (no im2col, no permutation).
  *
  * <p>Initialisation (an argument of the full constructor): the short constructor gives
  * torch.nn.Conv2d's own default, {@link Init#torchConvDefault}(Cin*k*k) for weight and bias,
@@ -33,8 +37,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * (it applies no init of its own). detectron2's other rules: {@link Init#c2MsraFill} (kaiming
  * normal fan_out, ReLU gain, bias 0), {@link Init#c2XavierFill} (FPN convs and LastLevelP6P7,
  * bias 0), and {@code Init.Normal(0.01)} with bias 0 for the FCOS/RetinaNet head towers and
- * predictors (the class logits' bias -log((1 - 0.01) / 0.01)). The float32 host path runs im2col / col2im as fused kernels ({@link ConvKernels}), the
- * portable path (float64, other backends) as k*k strided ND4J assigns over a zero-padded copy.
+ * predictors (the class logits' bias -log((1 - 0.01) / 0.01)). The float32 host path runs
+ * im2col / col2im as fused kernels ({@link ConvKernels}), the portable path (float64, other
+ * backends) as k*k strided ND4J assigns over a zero-padded copy.
  */
 public final class Conv2d implements SpatialLayer {
     private final String name;
@@ -45,12 +50,15 @@ public final class Conv2d implements SpatialLayer {
     private final int padding;
     private final Param weight;
     private final Param bias;
-    private final Linear gemm;
+    private final Linear pointwiseGemm;    // the 1x1 stride-1 unpadded case, else null
     private final Scratch scratch;
     private final ActivationGuard guard;
     private FeatureMap in;
     private FeatureMap out;
-    private INDArray cols;
+    private INDArray cols;                 // [N*Ho*Wo, k*k*Cin], kept for the backward
+    private INDArray wt;                   // [Cout, k*k*Cin]: the weight in the columns' order
+    private INDArray y;
+    private INDArray ones;
     private INDArray padded;
 
     /** PyTorch's default init (weight and bias U(+-1/sqrt(Cin*k*k))), buffers of its own. */
@@ -97,7 +105,8 @@ public final class Conv2d implements SpatialLayer {
         this.padding = padding;
         this.weight = weight;
         this.bias = bias;
-        this.gemm = new Linear(weight, bias, (long) cin * k * k, cout, scratch.child("gemm"), false);
+        this.pointwiseGemm = k == 1 && stride == 1 && padding == 0
+                ? new Linear(weight, bias, cin, cout, scratch.child("gemm"), false) : null;
         this.scratch = scratch;
         this.guard = new ActivationGuard(name);
     }
@@ -155,15 +164,29 @@ public final class Conv2d implements SpatialLayer {
         this.in = in;
         this.out = outShape(in);
         if (pointwise()) {
-            return gemm.forward(x, ctx);
+            return pointwiseGemm.forward(x, ctx);
         }
-        cols = Kernels.ensure(cols, x.dataType(), out.rows(), (long) cin * k * k);
+        DataType dt = x.dataType();
+        long width = (long) k * k * cin;
+        cols = Kernels.ensure(cols, dt, out.rows(), width);
         if (FusedKernels.applies(x, cols)) {
             ConvKernels.im2col(x, in.n(), in.h(), in.w(), k, stride, padding, out.h(), out.w(), cols);
         } else {
             im2colPortable(x);
         }
-        return gemm.forward(cols, ctx);
+        wt = Kernels.ensure(wt, dt, cout, width);
+        wt.reshape('c', cout, k, k, cin).assign(weight.value().permute(0, 2, 3, 1));
+        y = Kernels.ensure(y, dt, out.rows(), cout);
+        if (bias == null) {
+            Kernels.matmul(cols, wt, y, false, true, 1.0, 0.0);
+        } else if (FusedKernels.applies(y, bias.value())) {
+            RowKernels.fillRows(y, bias.value());                  // the product adds to it
+            Kernels.matmul(cols, wt, y, false, true, 1.0, 1.0);
+        } else {
+            Kernels.matmul(cols, wt, y, false, true, 1.0, 0.0);
+            Kernels.addRow(y, bias.value(), y);
+        }
+        return y;
     }
 
     @Override
@@ -172,7 +195,8 @@ public final class Conv2d implements SpatialLayer {
     }
 
     /**
-     * Adds dW = dy^T cols (and db = sum_rows dy) to the gradients of the parameters that train.
+     * Adds dW (dy^T cols, permuted back to [Cout, Cin, k, k]) and db = sum_rows dy to the gradients
+     * of the parameters that train.
      *
      * @param dy [N*Ho*Wo, Cout]
      * @param needInputGrad false for a first layer, whose input needs no gradient (skips col2im)
@@ -180,11 +204,33 @@ public final class Conv2d implements SpatialLayer {
      */
     public INDArray backward(INDArray dy, boolean needInputGrad) {
         guard.backward();
-        INDArray dcols = gemm.backward(dy, needInputGrad);
-        if (!needInputGrad || pointwise()) {
-            return dcols;
+        if (pointwise()) {
+            return pointwiseGemm.backward(dy, needInputGrad);
         }
-        INDArray dx = scratch.get("dx", dy.dataType(), in.rows(), cin);
+        DataType dt = dy.dataType();
+        long width = (long) k * k * cin;
+        if (weight.trainable()) {
+            INDArray dwt = scratch.get("dwt", dt, cout, width);
+            Kernels.matmul(dy, cols, dwt, true, false, 1.0, 0.0);
+            weight.grad().addi(dwt.reshape('c', cout, k, k, cin).permute(0, 3, 1, 2));   // back to [Cout, Cin, k, k]
+        }
+        if (bias != null && bias.trainable()) {
+            if (FusedKernels.applies(dy, bias.grad())) {
+                RowKernels.addColumnSums(dy, bias.grad());
+            } else {
+                ones = Kernels.ensure(ones, dt, 1, dy.size(0));
+                if (ones.getDouble(0) != 1.0) {
+                    ones.assign(1);
+                }
+                Kernels.addColumnSums(ones, dy, bias.grad().reshape('c', 1, cout));
+            }
+        }
+        if (!needInputGrad) {
+            return null;
+        }
+        INDArray dcols = scratch.get("dcols", dt, out.rows(), width);
+        Kernels.matmul(dy, wt, dcols, false, false, 1.0, 0.0);
+        INDArray dx = scratch.get("dx", dt, in.rows(), cin);
         if (FusedKernels.applies(dcols, dx)) {
             ConvKernels.col2im(dcols, in.n(), in.h(), in.w(), k, stride, padding, out.h(), out.w(), dx);
         } else {
@@ -206,12 +252,12 @@ public final class Conv2d implements SpatialLayer {
         padded.get(NDArrayIndex.all(), NDArrayIndex.interval(padding, padding + in.h()),
                 NDArrayIndex.interval(padding, padding + in.w()), NDArrayIndex.all())
                 .assign(x.reshape('c', in.n(), in.h(), in.w(), cin));
-        INDArray cols6 = cols.reshape('c', in.n(), out.h(), out.w(), cin, k, k);
+        INDArray cols6 = cols.reshape('c', in.n(), out.h(), out.w(), k, k, cin);
         for (int ky = 0; ky < k; ky++) {
             for (int kx = 0; kx < k; kx++) {
                 INDArray src = padded.get(NDArrayIndex.all(), taps(ky, out.h()), taps(kx, out.w()), NDArrayIndex.all());
-                cols6.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
-                        NDArrayIndex.point(ky), NDArrayIndex.point(kx)).assign(src);
+                cols6.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(ky),
+                        NDArrayIndex.point(kx), NDArrayIndex.all()).assign(src);
             }
         }
     }
@@ -222,12 +268,12 @@ public final class Conv2d implements SpatialLayer {
         int wp = in.w() + 2 * padding;
         INDArray dpad = scratch.get("dpadded", dt, in.n(), hp, wp, cin);
         dpad.assign(0);
-        INDArray d6 = dcols.reshape('c', in.n(), out.h(), out.w(), cin, k, k);
+        INDArray d6 = dcols.reshape('c', in.n(), out.h(), out.w(), k, k, cin);
         for (int ky = 0; ky < k; ky++) {
             for (int kx = 0; kx < k; kx++) {
                 dpad.get(NDArrayIndex.all(), taps(ky, out.h()), taps(kx, out.w()), NDArrayIndex.all())
-                        .addi(d6.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
-                                NDArrayIndex.point(ky), NDArrayIndex.point(kx)));
+                        .addi(d6.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(ky),
+                                NDArrayIndex.point(kx), NDArrayIndex.all()));
             }
         }
         dx.reshape('c', in.n(), in.h(), in.w(), cin).assign(dpad.get(NDArrayIndex.all(),
