@@ -180,6 +180,30 @@ class FeatureMapLayersTest {
     }
 
     @Test
+    void frozenParametersGetNoGradientAndTheInputGradientIsUnchanged() {
+        FeatureMap m = new FeatureMap(2, 3, 4);
+        INDArray x = Arrays64.normal(new Random(10), m.rows(), 4);
+        INDArray[] dx = new INDArray[2];
+        for (int frozen = 0; frozen < 2; frozen++) {
+            ParamStore store = new ParamStore(DataType.DOUBLE);
+            SpatialSequential net = SpatialSequential.of(new Conv2d(store, "conv", 4, 4, 3, 2, 1, true),
+                    new GroupNorm(store, "gn", 2, 4), new ConvTranspose2d(store, "up", 4, 2, true));
+            store.build(1);
+            boolean freeze = frozen == 1;
+            store.setTrainable(p -> !freeze || p.name().equals("up.bias"));
+            store.zeroGrads();
+            INDArray y = net.forward(x, m, train());
+            dx[frozen] = net.backward(Arrays64.normal(new Random(11), y.shape())).dup();
+            if (freeze) {
+                assertEquals(2, store.gradSize(), "only up.bias trains");
+                assertThrows(IllegalStateException.class, () -> store.get("conv.weight").grad());
+                assertTrue(store.get("up.bias").grad().norm2Number().doubleValue() > 0);
+            }
+        }
+        assertEquals(0, Arrays64.maxAbsDiff(dx[0], dx[1]), 0);
+    }
+
+    @Test
     void aRowCountThatDoesNotMatchTheMapIsRejected() {
         ParamStore store = new ParamStore(DataType.DOUBLE);
         Conv2d conv = new Conv2d(store, "conv", 2, 2, 3, 1, 1, true);
