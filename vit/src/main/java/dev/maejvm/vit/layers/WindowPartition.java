@@ -14,16 +14,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * x in window): a feature map of {@code outShape(in) = (N*nW, ws, ws)}, i.e. what windowed
  * attention takes as n*t rows with n = N*nW and t = ws*ws. Undone by {@link WindowUnpartition}.
  *
- * <p>A pure row permutation with zero rows added: the forward scatters each input row to its
- * window row ({@link Kernels#scatterRows}, the padding rows 0), the backward gathers the rows back
- * ({@link Kernels#gatherRows}), its adjoint; the gradient of the padding is dropped.
+ * <p>A pure row permutation with zero rows added, over the indexes of {@link TokenWindows} (the
+ * partition {@code Block}'s windowed attention uses): the forward gathers the rows of each window
+ * ({@link TokenWindows#partition}, -1 a zero padding row), the backward gathers each input row's
+ * gradient back from its window row ({@link TokenWindows#merge}), the adjoint; the gradient of the
+ * padding is dropped. Both are row gathers ({@link Kernels#gatherRows}), split over the cores.
  */
 public final class WindowPartition implements SpatialLayer {
     private final int ws;
     private final Scratch scratch;
     private final ActivationGuard guard;
     private FeatureMap in;
-    private int[] windowRow;        // the window row of each input row
+    private TokenWindows index;
     private INDArray windows;
 
     /**
@@ -60,23 +62,9 @@ public final class WindowPartition implements SpatialLayer {
         return new FeatureMap(map.n() * (p[0] / ws) * (p[1] / ws), ws, ws);
     }
 
-    /**
-     * The row of the windows array that holds each of the map's N*H*W rows (the others are
-     * padding): row (n, y, x) goes to ((n*nWh + y/ws)*nWw + x/ws)*ws*ws + (y%ws)*ws + x%ws.
-     */
-    public static int[] windowRows(FeatureMap map, int ws) {
-        int[] p = paddedSize(map, ws);
-        int nwh = p[0] / ws;
-        int nww = p[1] / ws;
-        int[] rows = new int[map.rows()];
-        for (int s = 0; s < map.n(); s++) {
-            for (int y = 0; y < map.h(); y++) {
-                for (int x = 0; x < map.w(); x++) {
-                    rows[map.row(s, y, x)] = ((s * nwh + y / ws) * nww + x / ws) * ws * ws + (y % ws) * ws + x % ws;
-                }
-            }
-        }
-        return rows;
+    /** The partition of {@code map} in windows of ws. */
+    public static TokenWindows index(FeatureMap map, int ws) {
+        return TokenWindows.of(map.n(), map.h(), map.w(), ws);
     }
 
     /**
@@ -92,11 +80,11 @@ public final class WindowPartition implements SpatialLayer {
         }
         guard.forward(ctx);
         if (!in.equals(this.in)) {
-            windowRow = windowRows(in, ws);
+            index = index(in, ws);
         }
         this.in = in;
-        windows = Kernels.ensure(windows, x.dataType(), outShape(in).rows(), x.size(1));
-        Kernels.scatterRows(x, windowRow, windows);
+        windows = Kernels.ensure(windows, x.dataType(), index.partition().length, x.size(1));
+        Kernels.gatherRows(x, index.partition(), windows);
         return windows;
     }
 
@@ -108,7 +96,7 @@ public final class WindowPartition implements SpatialLayer {
     public INDArray backward(INDArray dy) {
         guard.backward();
         INDArray dx = scratch.get("dx", dy.dataType(), in.rows(), dy.size(1));
-        Kernels.gatherRows(dy, windowRow, dx);
+        Kernels.gatherRows(dy, index.merge(), dx);
         return dx;
     }
 }

@@ -11,15 +11,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * rows, the inverse of {@link WindowPartition}: windows [N*nW*ws*ws, C] back to the tokens
  * [N*H*W, C], the padding cropped. It is told the map it restores, (N, H, W) (detectron2 passes
  * {@code pad_hw} and {@code hw}; the padded size follows from H, W and ws), not the windows'
- * shape. A row gather ({@link Kernels#gatherRows}); the backward scatters the rows back into the
- * windows with zero rows at the padding ({@link Kernels#scatterRows}), its adjoint.
+ * shape. A row gather by {@link TokenWindows#merge} ({@link Kernels#gatherRows}); the backward
+ * gathers the rows back into the windows by {@link TokenWindows#partition}, zero rows at the
+ * padding: its adjoint.
  */
 public final class WindowUnpartition {
     private final int ws;
     private final Scratch scratch;
     private final ActivationGuard guard;
     private FeatureMap map;
-    private int[] windowRow;
+    private TokenWindows index;
     private INDArray y;
 
     /**
@@ -48,11 +49,11 @@ public final class WindowUnpartition {
         }
         guard.forward(ctx);
         if (!map.equals(this.map)) {
-            windowRow = WindowPartition.windowRows(map, ws);
+            index = WindowPartition.index(map, ws);
         }
         this.map = map;
         y = Kernels.ensure(y, windows.dataType(), map.rows(), windows.size(1));
-        Kernels.gatherRows(windows, windowRow, y);
+        Kernels.gatherRows(windows, index.merge(), y);
         return y;
     }
 
@@ -62,8 +63,8 @@ public final class WindowUnpartition {
      */
     public INDArray backward(INDArray dy) {
         guard.backward();
-        INDArray d = scratch.get("dwindows", dy.dataType(), WindowPartition.windowsShape(map, ws).rows(), dy.size(1));
-        Kernels.scatterRows(dy, windowRow, d);
+        INDArray d = scratch.get("dwindows", dy.dataType(), index.partition().length, dy.size(1));
+        Kernels.gatherRows(dy, index.partition(), d);
         return d;
     }
 }
