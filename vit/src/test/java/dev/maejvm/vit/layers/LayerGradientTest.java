@@ -25,7 +25,7 @@ class LayerGradientTest {
     private static final Ctx TRAIN = Ctx.train(new java.util.SplittableRandom(0));
 
     /** Runs forward, backward with dy = R, then checks the input and every parameter. */
-    private static void checkLayer(String name, ParamStore store, INDArray x,
+    static void checkLayer(String name, ParamStore store, INDArray x,
                                    BiFunction<INDArray, Ctx, INDArray> forward, UnaryOperator<INDArray> backward) {
         Random rng = new Random(7);
         // perturb the init so LayerNorm weights / biases are not trivially 1 / 0
