@@ -230,6 +230,11 @@ public final class CocoDataset implements DetectionDataset {
         return imagesDir.resolve(files.get(index)).toString();
     }
 
+    /** Image {@code index}'s [width, height] as the annotations give them (0 where they do not), without decoding it. */
+    public int[] imageSize(int index) {
+        return sizes.get(index).clone();
+    }
+
     /** The boxes of image {@code index} without decoding it. */
     public List<BoundingBox> boxes(int index) {
         return List.copyOf(boxes.get(index));

@@ -174,7 +174,7 @@ public record DetectConfig(
         int extra = Math.max(1, Integer.numberOfTrailingZeros(Math.max(1, 32 / coarsest)));
         List<Integer> global = new ArrayList<>();
         for (int q = 1; q <= 4; q++) {
-            global.add(q * model.depth() / 4 - 1);
+            global.add(Math.max(0, q * model.depth() / 4 - 1));
         }
         int channels = model.embedDim() >= 384 ? 256 : 64;
         return new DetectConfig(preset, pretrained, model.withDropPathRate(0.1).withPosEmbed(ViTConfig.PosEmbedKind.LEARNED),

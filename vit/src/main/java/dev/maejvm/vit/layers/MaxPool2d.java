@@ -94,6 +94,9 @@ public final class MaxPool2d implements SpatialLayer {
     }
 
     private static INDArrayIndex taps(int t, int outSize) {
+        if (outSize == 1) {                      // ND4J reads a strided interval of one element past the end
+            return NDArrayIndex.interval(t, t + 1);
+        }
         return NDArrayIndex.interval(t, 2, t + 2L * (outSize - 1) + 1);
     }
 
