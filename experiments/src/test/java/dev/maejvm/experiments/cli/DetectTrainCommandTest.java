@@ -85,6 +85,15 @@ class DetectTrainCommandTest {
         }
         JsonNode summary = new ObjectMapper().readTree(ev.resolve("result.json").toFile());
         assertTrue(summary.has("AP") && summary.has("ARl"), summary.toString());
+
+        Path pr = dir.resolve("predict");
+        var predict = PretrainCommandTest.mae("detect", "predict", "--checkpoint", straight.resolve(DetectorCheckpoint.LAST).toString(),
+                "--images", dir.resolve("scenes/test").toString(), "--out", pr.toString(), "--score", "0.05", "--pictures", "2");
+        assertEquals(0, predict.exit(), predict.err());
+        assertTrue(new ObjectMapper().readTree(pr.resolve("detections.json").toFile()).isArray());
+        try (var s = Files.list(pr)) {
+            assertEquals(2, s.filter(f -> f.toString().endsWith("-detections.png")).count());
+        }
     }
 
     @Test
