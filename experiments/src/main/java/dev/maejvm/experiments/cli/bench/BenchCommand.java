@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure speed: `bench model` (the pretraining step vs the gemm peak and PyTorch), `bench finetune`"
                 + " (the fine-tuning step, alternating with PyTorch's), `bench data`.",
-        subcommands = {ModelBenchCommand.class, FinetuneBenchCommand.class, DataBenchCommand.class})
+        subcommands = {ModelBenchCommand.class, FinetuneBenchCommand.class, DetectBenchCommand.class, DataBenchCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
