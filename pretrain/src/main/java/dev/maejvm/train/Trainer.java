@@ -112,6 +112,8 @@ public final class Trainer<B> {
             replicas.broadcastFromRoot(task.params(), optimizer);
             log.info("data-parallel over {} ranks ({}): rank 0's model broadcast", group.size(), group.describe());
         }
+        // each rank's layers (drop path) draw their own stream: rank r's samples are not rank 0's
+        long ctxSeed = cfg.seed() + group.rank() * 0x9E3779B97F4A7C15L;
         TrainState state = start;
         double lastLoss = Double.NaN;
         while (state.epoch() < cfg.epochs()) {
@@ -141,7 +143,7 @@ public final class Trainer<B> {
                     stepWeightedLoss = 0;
                     stepWeightedMetrics.clear();
                 }
-                Task.StepResult r = task.step(batch, iteration, Ctx.train(cfg.seed(), iteration));
+                Task.StepResult r = task.step(batch, iteration, Ctx.train(ctxSeed, iteration));
                 if (!Double.isFinite(r.loss())) {
                     throw new NonFiniteLossException("Loss is " + r.loss() + " at epoch " + epoch + ", iteration " + i
                             + " (step " + (state.step() + 1) + "); stopping training. The last good checkpoint is kept.");
