@@ -9,15 +9,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * {@link Collective} over MPI_COMM_WORLD of Open MPI's libmpi: one process per rank, launched by
  * {@code mpirun} (or srun). Arrays are passed by the address of ND4J's off-heap memory, reduced
- * in place (MPI_IN_PLACE): no copy on the Java side. Counts above 2^30 elements go in several
- * calls (MPI counts are C ints). Open MPI's default error handler (MPI_ERRORS_ARE_FATAL) ends the
+ * in place (MPI_IN_PLACE): no copy on the Java side. A long buffer goes in calls of
+ * {@link #MAX_COUNT} elements, one after the other. Open MPI's default error handler (MPI_ERRORS_ARE_FATAL) ends the
  * whole job on a communication failure; {@link #abort} ends it on a Java exception.
  *
  * <p>All calls must come from one thread (MPI_Init's default thread level), the training thread.
  */
 public final class MpiCollective implements Collective {
-    /** Elements per MPI call: below 2^31, the limit of MPI's int counts. */
-    static final int MAX_COUNT = 1 << 30;
+    /**
+     * Elements per MPI call (-Dmae.mpi.chunk=N): 2^22 floats, 16 MB. One call over vit-b16's
+     * 447 MB took 3.3-7.3 s on 2 ranks over shared memory, 16 MB calls 0.47-0.83 s in all
+     * (alternated, docs/DISTRIBUTED.md); Horovod's fusion buffer is of that order too (64 MB).
+     * Always below 2^31, the limit of MPI's int counts.
+     */
+    static final int MAX_COUNT = Integer.getInteger("mae.mpi.chunk", 1 << 22);
 
     private final Mpi mpi;
     private final int rank;
