@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * Detection transforms: the pixels change as the image transforms do and every box moves with
- * them (pixel xyxy, so a box's edges are pixel edges: flipping maps x to W - x).
+ * them (pixel xyxy, so a box's edges are pixel edges: flipping maps x to W - x). Random ones draw
+ * only from the generator they are given. Large-scale jitter (detectron2's ResizeScale +
+ * FixedSizeCrop) is {@link ScaleJitter}.
  */
 public final class BoxTransforms {
     private BoxTransforms() {}
@@ -27,24 +29,80 @@ public final class BoxTransforms {
         };
     }
 
-    /** Left-right mirror with probability p; x0' = W - x1, x1' = W - x0. */
+    /** Left-right mirror with probability p (one draw); see {@link #flip}. */
     public static DetectionTransform horizontalFlip(double p) {
+        return (ex, rng) -> rng.nextDouble() < p ? flip(ex) : ex;
+    }
+
+    /** Left-right mirror: x0' = W - x1, x1' = W - x0 (its own inverse). */
+    public static DetectionExample flip(DetectionExample ex) {
+        int w = ex.image().width();
+        List<BoundingBox> out = new ArrayList<>();
+        for (BoundingBox b : ex.boxes()) {
+            out.add(new BoundingBox(w - b.x1(), b.y0(), w - b.x0(), b.y1(), b.category()));
+        }
+        return new DetectionExample(Transforms.flip(ex.image()), out, ex.source());
+    }
+
+    /**
+     * To height x width by adding rows below and columns to the right, filled with {@code value}
+     * (detectron2's FixedSizeCrop pads so); the image stays at the top-left, so the boxes do not
+     * move. An image larger than the target on either side is an error (crop it first).
+     */
+    public static DetectionExample pad(DetectionExample ex, int height, int width, float value) {
+        Image img = ex.image();
+        if (img.height() > height || img.width() > width) {
+            throw new IllegalArgumentException("cannot pad a " + img.height() + "x" + img.width() + " image to " + height + "x"
+                    + width + " (" + ex.source() + ")");
+        }
+        if (img.height() == height && img.width() == width) {
+            return ex;
+        }
+        int c = img.channels();
+        float[] out = new float[c * height * width];
+        java.util.Arrays.fill(out, value);
+        for (int ch = 0; ch < c; ch++) {
+            for (int y = 0; y < img.height(); y++) {
+                System.arraycopy(img.pixels(), (ch * img.height() + y) * img.width(), out, (ch * height + y) * width, img.width());
+            }
+        }
+        return new DetectionExample(new Image(c, height, width, out), ex.boxes(), ex.source());
+    }
+
+    /** {@link #pad} as a transform. */
+    public static DetectionTransform padTo(int height, int width, float value) {
+        return (ex, rng) -> pad(ex, height, width, value);
+    }
+
+    /**
+     * detectron2's FixedSizeCrop: an image larger than height x width on a side is cropped to it
+     * there, at offset round(u * (side - target)) on each such axis with one uniform u for both (as
+     * detectron2 draws it); boxes are clipped and dropped as by {@link #crop}; then the result is
+     * padded to height x width with {@code padValue} (see {@link #pad}).
+     */
+    public static DetectionTransform fixedSizeCrop(int height, int width, float padValue, double minVisible) {
+        if (height < 1 || width < 1) {
+            throw new IllegalArgumentException("fixedSizeCrop needs a positive size, got " + height + "x" + width);
+        }
         return (ex, rng) -> {
-            if (rng.nextDouble() >= p) {
-                return ex;
+            Image img = ex.image();
+            double u = rng.nextDouble();
+            int h = Math.min(height, img.height());
+            int w = Math.min(width, img.width());
+            DetectionExample cut = ex;
+            if (h < img.height() || w < img.width()) {
+                int top = (int) Math.rint((img.height() - h) * u);
+                int left = (int) Math.rint((img.width() - w) * u);
+                cut = crop(ex, top, left, h, w, minVisible);
             }
-            int w = ex.image().width();
-            List<BoundingBox> out = new ArrayList<>();
-            for (BoundingBox b : ex.boxes()) {
-                out.add(new BoundingBox(w - b.x1(), b.y0(), w - b.x0(), b.y1(), b.category()));
-            }
-            return new DetectionExample(Transforms.flip(ex.image()), out, ex.source());
+            return pad(cut, height, width, padValue);
         };
     }
 
     /**
      * The h x w window at (top, left): boxes shift by (-left, -top) and are clipped to the window;
-     * a box that keeps less than {@code minVisible} of its area is dropped (0: only boxes left empty).
+     * a box left without area (outside the window, or cut to a zero-width or zero-height sliver) is
+     * dropped, and so is one that keeps less than {@code minVisible} of its area (0: only those left empty).
      */
     public static DetectionExample crop(DetectionExample ex, int top, int left, int h, int w, double minVisible) {
         List<BoundingBox> out = new ArrayList<>();

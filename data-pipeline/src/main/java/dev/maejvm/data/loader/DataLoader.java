@@ -7,6 +7,10 @@ import dev.maejvm.data.Example;
 import dev.maejvm.data.Image;
 import dev.maejvm.data.OnBadImage;
 import dev.maejvm.data.Transform;
+import dev.maejvm.data.detection.BoundingBox;
+import dev.maejvm.data.detection.DetectionDataset;
+import dev.maejvm.data.detection.DetectionExample;
+import dev.maejvm.data.detection.DetectionTransform;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -44,6 +48,7 @@ public final class DataLoader implements AutoCloseable {
     private final long seed;
     private final int prefetch;
     private final Transform transform;
+    private final DetectionTransform detectionTransform;   // non-null: a detection set's images with their boxes
     private final OnBadImage onBadImage;
     private final int rank;
     private final int worldSize;
@@ -61,6 +66,7 @@ public final class DataLoader implements AutoCloseable {
         this.seed = b.seed;
         this.prefetch = b.prefetch;
         this.transform = b.transform;
+        this.detectionTransform = b.detectionTransform;
         this.onBadImage = b.onBadImage;
         this.rank = b.rank;
         this.worldSize = b.worldSize;
@@ -211,11 +217,18 @@ public final class DataLoader implements AutoCloseable {
         List<Image> imgs = new ArrayList<>(end - start);
         List<Integer> labels = new ArrayList<>();
         List<String> sources = new ArrayList<>();
+        List<List<BoundingBox>> boxes = new ArrayList<>();
         for (int k = start; k < end; k++) {
             int idx = order[k];
             Example ex;
+            DetectionExample det = null;
             try {
-                ex = dataset.get(idx);
+                if (detectionTransform != null) {
+                    det = ((DetectionDataset) dataset).detection(idx);
+                    ex = new Example(det.image(), -1, det.source());
+                } else {
+                    ex = dataset.get(idx);
+                }
             } catch (BadImageException e) {
                 if (onBadImage == OnBadImage.FAIL) {
                     throw new BadImageException(e.source(), e.getMessage().substring(e.source().length() + 2)
@@ -227,7 +240,14 @@ public final class DataLoader implements AutoCloseable {
                 throw new IllegalStateException(dataset.source(idx) + ": cannot load (" + e + ")", e);
             }
             try {
-                imgs.add(transform.apply(ex.image(), new SplittableRandom(mix(seed, epoch, idx))));
+                SplittableRandom rng = new SplittableRandom(mix(seed, epoch, idx));
+                if (det != null) {
+                    DetectionExample out = detectionTransform.apply(det, rng);
+                    imgs.add(out.image());
+                    boxes.add(out.boxes());
+                } else {
+                    imgs.add(transform.apply(ex.image(), rng));
+                }
             } catch (RuntimeException e) {
                 throw new IllegalStateException(ex.source() + ": transform failed (" + e.getMessage() + ")", e);
             }
@@ -255,7 +275,7 @@ public final class DataLoader implements AutoCloseable {
             System.arraycopy(im.pixels(), 0, flat, i * per, per);
         }
         var arr = Nd4j.create(flat, new long[] {imgs.size(), first.channels(), first.height(), first.width()}, DataType.FLOAT);
-        return new Batch(arr, labels.stream().mapToInt(Integer::intValue).toArray(), sources, epoch, localBatch);
+        return new Batch(arr, labels.stream().mapToInt(Integer::intValue).toArray(), sources, epoch, localBatch, boxes);
     }
 
     /** A well-mixed seed for (seed, epoch, index) (SplitMix64's finaliser). */
@@ -295,6 +315,7 @@ public final class DataLoader implements AutoCloseable {
         private int workers = 2;
         private int prefetch = 4;
         private Transform transform = (img, rng) -> img;
+        private DetectionTransform detectionTransform;
         private OnBadImage onBadImage = OnBadImage.FAIL;
         private int rank = 0;
         private int worldSize = 1;
@@ -336,6 +357,19 @@ public final class DataLoader implements AutoCloseable {
 
         public Builder transform(Transform v) {
             transform = v;
+            return this;
+        }
+
+        /**
+         * Loads a detection set's images with their boxes ({@link Batch#boxes}), each example
+         * through this transform (which must end at one size for the whole batch); replaces
+         * {@link #transform}.
+         */
+        public Builder detection(DetectionTransform v) {
+            if (!(dataset instanceof DetectionDataset)) {
+                throw new IllegalArgumentException("a detection loader needs a detection dataset (COCO), got " + dataset.getClass().getSimpleName());
+            }
+            detectionTransform = v;
             return this;
         }
 

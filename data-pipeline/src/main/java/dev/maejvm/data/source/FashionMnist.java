@@ -10,6 +10,10 @@ public final class FashionMnist {
     public static final float MEAN = 0.2860f;
     public static final float STD = 0.3530f;
 
+    /** The class names by label 0-9, as the dataset's authors give them. */
+    public static final java.util.List<String> CLASS_NAMES = java.util.List.of("T-shirt/top", "Trouser", "Pullover", "Dress",
+            "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
     private FashionMnist() {}
 
     public static Path trainImages() {

@@ -1,6 +1,7 @@
 package dev.maejvm.experiments.cli;
 
 import dev.maejvm.data.BadImageException;
+import dev.maejvm.data.detection.BadAnnotationsException;
 import picocli.CommandLine;
 
 /**
@@ -22,8 +23,10 @@ public final class ExitCodes {
      * Maps an exception that escaped a command to an exit status. picocli applies this mapper to
      * its own parse errors too (its default parameter exception handler prints the error and the
      * usage, then asks here), so they must come out as {@link #USAGE}, as must the
-     * IllegalArgumentExceptions of option and config validation. An IllegalStateException, or any
-     * other exception, is a failure of the job or of the program: {@link #FAILED}.
+     * IllegalArgumentExceptions of option and config validation. Unreadable images and unusable
+     * COCO annotations ({@code BadAnnotationsException}, an IllegalArgumentException) are
+     * {@link #BAD_DATA}. An IllegalStateException, or any other exception, is a failure of the job
+     * or of the program: {@link #FAILED}.
      */
     static int of(Throwable t) {
         if (t instanceof CommandLine.ExecutionException && t.getCause() != null) {
@@ -31,7 +34,7 @@ public final class ExitCodes {
         }
         int depth = 0;
         for (Throwable c = t; c != null && depth++ < 8; c = c.getCause()) {       // also when wrapped
-            if (c instanceof BadImageException) {
+            if (c instanceof BadImageException || c instanceof BadAnnotationsException) {
                 return BAD_DATA;
             }
         }

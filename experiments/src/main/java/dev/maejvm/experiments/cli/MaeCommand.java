@@ -26,8 +26,10 @@ import picocli.CommandLine.Command;
         dev.maejvm.experiments.cli.finetune.EvaluateCommand.class,
         dev.maejvm.experiments.cli.knn.KnnCommand.class,
         dev.maejvm.experiments.cli.data.DataCommand.class,
+        dev.maejvm.experiments.cli.detect.DetectCommand.class,
         dev.maejvm.experiments.cli.runs.RunsCommand.class,
         dev.maejvm.experiments.cli.bench.BenchCommand.class,
+        dev.maejvm.experiments.cli.experiment.ExperimentCommand.class,
     })
 public final class MaeCommand implements Runnable {
 

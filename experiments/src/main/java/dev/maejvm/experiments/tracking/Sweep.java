@@ -26,8 +26,19 @@ public final class Sweep implements AutoCloseable {
      */
     public static Sweep start(TrackingConfig config, DeliverySettings settings, String name, Map<String, String> params,
                               Path dir) {
+        return start(config, settings, name, params, dir, null);
+    }
+
+    /**
+     * Starts the parent run, or continues it: a sweep resumed after a stop keeps its parent run
+     * (and its journal in dir), so MLflow shows one experiment, not one per sitting.
+     *
+     * @param resumedRunId the run id a first start returned, or null for a new run
+     */
+    public static Sweep start(TrackingConfig config, DeliverySettings settings, String name, Map<String, String> params,
+                              Path dir, String resumedRunId) {
         Tracker t = new Tracker(config, settings);
-        String id = t.runStarted(new RunStart("sweep", name, params, Map.of(), dir, null, 0));
+        String id = t.runStarted(new RunStart("sweep", name, params, Map.of(), dir, resumedRunId, 0));
         return new Sweep(t, id);
     }
 

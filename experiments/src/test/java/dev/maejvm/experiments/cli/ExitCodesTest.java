@@ -94,6 +94,21 @@ class ExitCodesTest {
     }
 
     @Test
+    void unusableCocoAnnotationsAreBadDataNamingTheAnnotation() throws IOException {
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_BYTE_GRAY), "png",
+                dir.resolve("a.png").toFile());
+        Path ann = Files.writeString(dir.resolve("instances_x.json"), """
+                {"images": [{"id": 1, "file_name": "a.png", "width": 8, "height": 8}],
+                 "annotations": [{"id": 5, "image_id": 1, "category_id": 2, "bbox": [1, 1, 3, 3]}],
+                 "categories": [{"id": 1, "name": "one"}]}
+                """);
+        Run r = mae("data", "stats", "--source", ann.toString());
+        assertEquals(ExitCodes.BAD_DATA, r.exit(), r.err());
+        assertTrue(r.err().contains("error: " + ann + ": annotation 5 (image 1, a.png): category_id 2 is not among the categories [1]"),
+                r.err());
+    }
+
+    @Test
     void internalErrorNamesTheExceptionWhereItWasThrownAndTheDebugSwitch() {
         StringWriter sw = new StringWriter();
         NullPointerException npe = new NullPointerException("Cannot invoke \"Object.toString()\" because \"x\" is null");

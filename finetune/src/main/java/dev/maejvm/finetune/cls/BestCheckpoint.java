@@ -9,9 +9,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
- * Keeps the weights of the best validation top-1 seen so far: {@code checkpoint-best.safetensors}
- * and {@code best.json} ({@code {"epoch": E, "val_top1": A}}), so a resumed run knows what it has
- * to beat. Both are written atomically (temporary file, then rename).
+ * Keeps the weights of the best validation score seen so far (top-1 for a classifier, AP for a
+ * detector): {@code checkpoint-best.safetensors} and {@code best.json} ({@code {"epoch": E,
+ * "val_top1": A}}, the key the metric's name), so a resumed run knows what it has to beat. Both are
+ * written atomically (temporary file, then rename).
  */
 public final class BestCheckpoint {
     public static final String FILE_NAME = "best.json";
@@ -24,22 +25,29 @@ public final class BestCheckpoint {
     }
 
     private final Path out;
+    private final String metric;
     private double best;
     private int bestEpoch;
 
-    /** Reads best.json in {@code out} when a previous sitting of the run left one. */
+    /** Reads best.json in {@code out} when a previous sitting of the run left one; the metric is val_top1. */
     public BestCheckpoint(Path out) {
+        this(out, "val_top1");
+    }
+
+    /** @param metric the score's name in best.json (higher is better) */
+    public BestCheckpoint(Path out, String metric) {
         this.out = out;
+        this.metric = metric;
         this.best = Double.NEGATIVE_INFINITY;
         this.bestEpoch = -1;
         Path f = out.resolve(FILE_NAME);
         if (Files.isRegularFile(f)) {
             try {
                 Map<?, ?> m = JSON.readValue(f.toFile(), Map.class);
-                best = ((Number) m.get("val_top1")).doubleValue();
+                best = ((Number) m.get(metric)).doubleValue();
                 bestEpoch = ((Number) m.get("epoch")).intValue();
             } catch (IOException | RuntimeException e) {
-                throw new IllegalArgumentException(f + " is not a best-checkpoint record ({\"epoch\": E, \"val_top1\": A}): "
+                throw new IllegalArgumentException(f + " is not a best-checkpoint record ({\"epoch\": E, \"" + metric + "\": A}): "
                         + e.getMessage(), e);
             }
         }
@@ -53,7 +61,7 @@ public final class BestCheckpoint {
         try {
             weights.write(out.resolve(ClassifierCheckpoint.BEST));
             Path tmp = out.resolve(FILE_NAME + ".tmp");
-            Files.writeString(tmp, JSON.writeValueAsString(Map.of("epoch", epoch, "val_top1", top1)));
+            Files.writeString(tmp, JSON.writeValueAsString(Map.of("epoch", epoch, metric, top1)));
             Files.move(tmp, out.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the best checkpoint in " + out, e);

@@ -112,27 +112,7 @@ public final class ClassificationData implements AutoCloseable {
         if (train == null) {
             throw new IllegalStateException("no training data was opened");
         }
-        return new BatchSource<>() {
-            @Override
-            public int batchesPerEpoch() {
-                return train.batchesPerEpoch();
-            }
-
-            @Override
-            public Iterator<Batch> epoch(int epoch, int fromBatch) {
-                return train.epoch(epoch, fromBatch);
-            }
-
-            @Override
-            public String describe() {
-                return train.dataset().describe();
-            }
-
-            @Override
-            public List<String> skipped() {
-                return train.skipped();
-            }
-        };
+        return new dev.maejvm.finetune.LoaderSource(train);
     }
 
     /** The validation images in order, or null when none were given. */

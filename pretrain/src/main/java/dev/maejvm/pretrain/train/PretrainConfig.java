@@ -107,7 +107,9 @@ public record PretrainConfig(
      */
     public static PretrainConfig fromFlat(Map<String, String> m) {
         if (m.containsKey("model.encoder.embedDim")) {
-            return Configs.unflatten(PretrainConfig.class, m);
+            Map<String, String> flat = new LinkedHashMap<>(m);
+            flat.putIfAbsent("model.encoderMaskTokens", "false");   // checkpoints from before the w/ [M] encoder
+            return Configs.unflatten(PretrainConfig.class, flat);
         }
         Map<String, String> legacy = new LinkedHashMap<>(m);
         String preset = legacy.remove("preset");

@@ -59,6 +59,23 @@ public final class ParamGroups {
                 Math.pow(layerDecay, depth + 1 - layerId(p.name(), depth)), true));
     }
 
+    /**
+     * ViTDet's groups (detectron2 {@code get_vit_lr_decay_rate} and {@code get_default_optimizer_params}
+     * with {@code weight_decay_norm = 0} and no decay on {@code pos_embed}): the backbone's layer-wise
+     * lr decay as {@link #layerDecay} ({@code patch_embed.*}, {@code pos_embed} layer 0, {@code blocks.i.*}
+     * layer i + 1), lr scale 1 for everything else (the pyramid and the head); weight decay on every
+     * parameter but the norms' and the position table (biases are decayed, as detectron2 does).
+     *
+     * @param isNorm whether a parameter belongs to a normalisation layer (LayerNorm, GroupNorm), by name
+     */
+    public static ParamGroups vitDet(int depth, double layerDecay, Predicate<String> isNorm) {
+        if (depth < 1 || !(layerDecay > 0 && layerDecay <= 1)) {
+            throw new IllegalArgumentException("layerDecay needs depth >= 1 and a decay in (0, 1], got " + depth + ", " + layerDecay);
+        }
+        return new ParamGroups(p -> new Group(!(isNorm.test(p.name()) || p.name().equals("pos_embed")),
+                Math.pow(layerDecay, depth + 1 - layerId(p.name(), depth)), true));
+    }
+
     /** The official {@code get_layer_id_for_vit}: the layer a parameter belongs to, 0 .. depth + 1. */
     public static int layerId(String name, int depth) {
         if (NO_WEIGHT_DECAY.contains(name) || name.startsWith("patch_embed")) {

@@ -51,4 +51,33 @@ public final class ElementwiseKernels {
             zb.put(zo + start, t[0], 0, len);
         });
     }
+
+    /** y = max(x, 0) element-wise (x, y: the same shape; y may be x). */
+    public static void relu(INDArray x, INDArray y) {
+        FloatBuffer xb = FusedKernels.buf(x), yb = FusedKernels.buf(y);
+        int xo = FusedKernels.off(x), yo = FusedKernels.off(y);
+        FusedKernels.forChunks((int) x.length(), (start, len) -> {
+            float[][] t = FusedKernels.CHUNK_ARRAYS.get();
+            xb.get(xo + start, t[0], 0, len);
+            for (int i = 0; i < len; i++) {
+                t[0][i] = t[0][i] > 0 ? t[0][i] : 0;
+            }
+            yb.put(yo + start, t[0], 0, len);
+        });
+    }
+
+    /** dx = dy where y > 0, else 0 (torch's threshold_backward at 0; y the ReLU's output). */
+    public static void reluBackward(INDArray dy, INDArray y, INDArray dx) {
+        FloatBuffer gb = FusedKernels.buf(dy), yb = FusedKernels.buf(y), xb = FusedKernels.buf(dx);
+        int go = FusedKernels.off(dy), yo = FusedKernels.off(y), xo = FusedKernels.off(dx);
+        FusedKernels.forChunks((int) dy.length(), (start, len) -> {
+            float[][] t = FusedKernels.CHUNK_ARRAYS.get();
+            gb.get(go + start, t[0], 0, len);
+            yb.get(yo + start, t[1], 0, len);
+            for (int i = 0; i < len; i++) {
+                t[0][i] = t[1][i] > 0 ? t[0][i] : 0;
+            }
+            xb.put(xo + start, t[0], 0, len);
+        });
+    }
 }

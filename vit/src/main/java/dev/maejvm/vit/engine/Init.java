@@ -66,6 +66,49 @@ public sealed interface Init {
         }
     }
 
+    /**
+     * Kaiming/He normal with the fan-out and ReLU's gain: N(0, 2 / fanOut) (He et al. 2015;
+     * {@code torch.nn.init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")}). detectron2's
+     * {@code c2_msra_fill} is this on a conv weight [Cout, Cin, kh, kw] (fanOut = Cout*kh*kw) with a
+     * zero bias: {@link #c2MsraFill}.
+     */
+    record KaimingNormalFanOut(long fanOut) implements Init {
+        @Override
+        public void fill(double[] out, long[] shape, SplittableRandom rng) {
+            double std = Math.sqrt(2.0 / fanOut);
+            for (int i = 0; i < out.length; i++) {
+                out[i] = gaussian(rng) * std;
+            }
+        }
+    }
+
+    /**
+     * detectron2's {@code weight_init.c2_msra_fill} of a conv weight [Cout, Cin, k, k]: kaiming
+     * normal, fan_out = Cout*k*k, ReLU gain (its bias: {@link #ZEROS}).
+     */
+    static Init c2MsraFill(long cout, long kernel) {
+        return new KaimingNormalFanOut(cout * kernel * kernel);
+    }
+
+    /**
+     * detectron2's {@code weight_init.c2_xavier_fill} of a conv weight (kaiming_uniform with a = 1:
+     * U(-sqrt(3 / fanIn), sqrt(3 / fanIn)), fanIn = Cin*k*k; its bias: {@link #ZEROS}); detectron2's
+     * FPN lateral and output convs and LastLevelP6P7 (FCOS's P6, P7) use it.
+     */
+    static Init c2XavierFill(long fanIn) {
+        return new Uniform(Math.sqrt(3.0 / fanIn));
+    }
+
+    /**
+     * PyTorch's default of a conv's weight and bias ({@code reset_parameters}: kaiming_uniform with
+     * a = sqrt(5), i.e. U(-1/sqrt(fanIn), 1/sqrt(fanIn)), and the bias in the same bound), where
+     * torch's fan-in of a weight is size(1) * kh * kw: Cin*k*k for Conv2d [Cout, Cin, k, k],
+     * Cout*k*k for ConvTranspose2d [Cin, Cout, k, k].
+     */
+    static Init torchConvDefault(long fanIn) {
+        return new Uniform(1 / Math.sqrt(fanIn));
+    }
+
     /** A constant: LayerNorm weight 1 and bias 0, Linear biases 0. */
     record Constant(double value) implements Init {
         @Override

@@ -105,4 +105,43 @@ public final class Kernels {
             dst.putRow(rows[i], src.getRow(i));
         }
     }
+
+    /** y[rows[i]] = row for every i, other rows untouched (y: [M, K], row: [K]). */
+    public static void putRowAt(INDArray y, int[] rows, INDArray row) {
+        if (FusedKernels.applies(y, row)) {
+            RowKernels.putRowAt(y, rows, row);
+            return;
+        }
+        for (int r : rows) {
+            y.putRow(r, row);
+        }
+    }
+
+    /** into += the sum of x's rows at rows, then those rows of x = 0 (x: [M, K], into: [K]). */
+    public static void takeRows(INDArray x, int[] rows, INDArray into) {
+        if (FusedKernels.applies(x, into)) {
+            RowKernels.takeRows(x, rows, into);
+            return;
+        }
+        INDArray zero = Nd4j.zeros(x.dataType(), x.size(1));
+        for (int r : rows) {
+            into.addi(x.getRow(r).reshape(into.shape()));
+            x.putRow(r, zero);
+        }
+    }
+
+    /** dst[i] = src[from[i]], or 0 where from[i] is -1 (src: [M, K], dst: [from.length, K]). */
+    public static void gatherRows(INDArray src, int[] from, INDArray dst) {
+        if (FusedKernels.applies(src, dst)) {
+            RowKernels.gatherRows(src, from, dst);
+            return;
+        }
+        for (int i = 0; i < from.length; i++) {
+            if (from[i] < 0) {
+                dst.getRow(i).assign(0);
+            } else {
+                dst.getRow(i).assign(src.getRow(from[i]));
+            }
+        }
+    }
 }

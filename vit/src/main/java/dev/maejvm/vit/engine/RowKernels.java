@@ -113,6 +113,62 @@ public final class RowKernels {
         });
     }
 
+    /** dst[i] = src[from[i]], or 0 where from[i] is -1 (src: [M, K], dst: [from.length, K]). */
+    public static void gatherRows(INDArray src, int[] from, INDArray dst) {
+        int k = (int) src.size(1);
+        FloatBuffer sb = FusedKernels.buf(src), db = FusedKernels.buf(dst);
+        int so = FusedKernels.off(src), dO = FusedKernels.off(dst);
+        FusedKernels.forRows(from.length, (first, end) -> {
+            float[] line = new float[k];
+            float[] zeros = new float[k];
+            for (int i = first; i < end; i++) {
+                if (from[i] < 0) {
+                    db.put(dO + i * k, zeros);
+                } else {
+                    sb.get(so + from[i] * k, line);
+                    db.put(dO + i * k, line);
+                }
+            }
+        });
+    }
+
+    /** y[rows[i]] = row for every i; the other rows of y are left as they are (y: [M, K], row: [K]). */
+    public static void putRowAt(INDArray y, int[] rows, INDArray row) {
+        int k = (int) y.size(1);
+        FloatBuffer yb = FusedKernels.buf(y);
+        int yo = FusedKernels.off(y);
+        float[] r = new float[k];
+        FusedKernels.buf(row).get(FusedKernels.off(row), r);
+        for (int i : rows) {
+            yb.put(yo + i * k, r);
+        }
+    }
+
+    /**
+     * into[j] += sum_i x[rows[i], j] (in float64), then those rows of x are set to 0 (x: [M, K],
+     * into: [K]): the gradient of rows that all held one vector, taken out of x.
+     */
+    public static void takeRows(INDArray x, int[] rows, INDArray into) {
+        int k = (int) x.size(1);
+        FloatBuffer xb = FusedKernels.buf(x);
+        int xo = FusedKernels.off(x);
+        double[] sum = new double[k];
+        float[] line = new float[k];
+        float[] zeros = new float[k];
+        for (int i : rows) {
+            xb.get(xo + i * k, line);
+            for (int j = 0; j < k; j++) {
+                sum[j] += line[j];
+            }
+            xb.put(xo + i * k, zeros);
+        }
+        FloatBuffer ib = FusedKernels.buf(into);
+        int io = FusedKernels.off(into);
+        for (int j = 0; j < k; j++) {
+            ib.put(io + j, (float) (ib.get(io + j) + sum[j]));
+        }
+    }
+
     /**
      * out[outRow[r]] = a[r] + table[tableRow[r]] for every row r of a (a: [R, K], table: [P, K],
      * out: [M, K]; rows of out not named are left as they are): tokens plus their positions,

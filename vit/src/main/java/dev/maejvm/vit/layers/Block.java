@@ -22,6 +22,8 @@ public final class Block {
     private final Scratch scratch;
     private INDArray x1;
     private int[] outRows;    // the rows the last forward produced (null: all)
+    private TokenWindows windows;   // the last forward's window partition (null: global attention)
+    private INDArray windowed;      // [N*nW*ws*ws, D]: attention's input in windows, kept by qkv for its backward
 
     /** A block without drop path whose buffers are its own. @param name e.g. {@code blocks.3} */
     public Block(ParamStore store, String name, long dim, int numHeads, double mlpRatio, double eps) {
@@ -59,7 +61,7 @@ public final class Block {
      * @return [N*T, D], valid until the next forward of a block of this scope
      */
     public INDArray forward(INDArray x, int n, int t, Ctx ctx) {
-        return forward(x, n, t, null, ctx);
+        return forward(x, n, t, (int[]) null, ctx);
     }
 
     /**
@@ -71,11 +73,28 @@ public final class Block {
      * @return [rows, D] (or [N*T, D]), valid until the next forward of a block of this scope
      */
     public INDArray forward(INDArray x, int n, int t, int[] rows, Ctx ctx) {
+        return forward(x, n, t, rows, null, ctx);
+    }
+
+    /**
+     * ViTDet's block with windowed attention: norm1, then attention inside each window of the
+     * token map (the map zero-padded to whole windows after the norm, as detectron2 pads), the
+     * windows merged back and the padding dropped, the residual and the MLP as usual.
+     *
+     * @param x [N*H*W, D], the token map's rows (n, y, x)
+     * @param windows the map's partition ({@link TokenWindows#of}); null for global attention
+     */
+    public INDArray forward(INDArray x, int n, int t, TokenWindows windows, Ctx ctx) {
+        return forward(x, n, t, null, windows, ctx);
+    }
+
+    private INDArray forward(INDArray x, int n, int t, int[] rows, TokenWindows windows, Ctx ctx) {
         long m = x.size(0);
         outRows = rows;
+        this.windows = windows;
         int[] tokenSamples = dropPath1.prob() > 0 ? DropPath.samplesOfTokens(n, t) : null;
         x1 = scratch.get("x1", x.dataType(), m, dim);
-        dropPath1.forwardAdd(x, attn.forward(norm1.forward(x, ctx), n, t, ctx), n, tokenSamples, ctx, x1);
+        dropPath1.forwardAdd(x, attend(norm1.forward(x, ctx), n, t, ctx), n, tokenSamples, ctx, x1);
         INDArray h = x1;
         int[] hSamples = tokenSamples;
         if (rows != null) {
@@ -110,7 +129,33 @@ public final class Block {
             Kernels.add(dOut, dMlp, dRows);
             Kernels.scatterRows(dRows, outRows, dx1);             // rows not output get no gradient here
         }
-        Kernels.add(dx1, norm1.backward(attn.backward(dropPath1.backward(dx1))), dx);
+        Kernels.add(dx1, norm1.backward(attendBackward(dropPath1.backward(dx1))), dx);
         return dx;
+    }
+
+    /** Attention over all tokens of each sample, or inside each window. @return [N*T, D] */
+    private INDArray attend(INDArray xn, int n, int t, Ctx ctx) {
+        if (windows == null) {
+            return attn.forward(xn, n, t, ctx);
+        }
+        windowed = Kernels.ensure(windowed, xn.dataType(), windows.partition().length, dim);   // the block's own: qkv keeps it
+        Kernels.gatherRows(xn, windows.partition(), windowed);
+        INDArray aw = attn.forward(windowed, windows.windows(), windows.tokens(), ctx);
+        INDArray a = scratch.get("attn_merged", xn.dataType(), xn.size(0), dim);
+        Kernels.gatherRows(aw, windows.merge(), a);
+        return a;
+    }
+
+    /** @param dA [N*T, D] @return d norm1's output [N*T, D] */
+    private INDArray attendBackward(INDArray dA) {
+        if (windows == null) {
+            return attn.backward(dA);
+        }
+        INDArray dAw = scratch.get("d_attn_windowed", dA.dataType(), windows.partition().length, dim);
+        Kernels.gatherRows(dA, windows.partition(), dAw);                      // padding rows: 0
+        INDArray dxw = attn.backward(dAw);
+        INDArray dxn = scratch.get("d_norm1_out", dA.dataType(), dA.size(0), dim);
+        Kernels.gatherRows(dxw, windows.merge(), dxn);                         // padding rows' gradient dropped
+        return dxn;
     }
 }

@@ -8,11 +8,11 @@ package dev.maejvm.vit.model;
 public final class FlopCount {
     private FlopCount() {}
 
-    /** Forward FLOPs per image at this mask ratio. */
+    /** Forward FLOPs per image at this mask ratio (the encoder w/ [M] runs on every patch). */
     public static double forwardPerImage(MaeConfig cfg, double maskRatio) {
         ViTConfig enc = cfg.encoder();
         int l = enc.numPatches();
-        int keep = Masking.lenKeep(l, maskRatio);
+        int keep = cfg.encoderMaskTokens() ? l : Masking.lenKeep(l, maskRatio);
         double d = enc.embedDim();
         double dd = cfg.decoderEmbedDim();
         double te = 1 + keep;

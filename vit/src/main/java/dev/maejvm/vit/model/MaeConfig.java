@@ -13,8 +13,12 @@ import java.util.Map;
  * @param decoderDepth decoder blocks
  * @param decoderNumHeads decoder attention heads
  * @param normPixLoss predict per-patch normalised pixels ((t - mean) / sqrt(var + 1e-6))
+ * @param encoderMaskTokens the paper's "encoder w/ [M]" (Table 2): the encoder runs on every
+ *     patch, the removed ones replaced by a learned mask token ({@code encoder_mask_token}), and
+ *     the decoder takes all its outputs; the MAE itself (false) encodes the visible patches only
  */
-public record MaeConfig(ViTConfig encoder, int decoderEmbedDim, int decoderDepth, int decoderNumHeads, boolean normPixLoss) {
+public record MaeConfig(ViTConfig encoder, int decoderEmbedDim, int decoderDepth, int decoderNumHeads, boolean normPixLoss,
+                        boolean encoderMaskTokens) {
 
     /** The named presets, in order of size. */
     public static final Map<String, MaeConfig> PRESETS = presets();
@@ -35,6 +39,11 @@ public record MaeConfig(ViTConfig encoder, int decoderEmbedDim, int decoderDepth
         }
     }
 
+    /** The MAE: the encoder on the visible patches only. */
+    public MaeConfig(ViTConfig encoder, int decoderEmbedDim, int decoderDepth, int decoderNumHeads, boolean normPixLoss) {
+        this(encoder, decoderEmbedDim, decoderDepth, decoderNumHeads, normPixLoss, false);
+    }
+
     /** The preset of this name; the error lists the known ones. */
     public static MaeConfig preset(String name) {
         MaeConfig c = PRESETS.get(name);
@@ -45,7 +54,11 @@ public record MaeConfig(ViTConfig encoder, int decoderEmbedDim, int decoderDepth
     }
 
     public MaeConfig withNormPixLoss(boolean value) {
-        return new MaeConfig(encoder, decoderEmbedDim, decoderDepth, decoderNumHeads, value);
+        return new MaeConfig(encoder, decoderEmbedDim, decoderDepth, decoderNumHeads, value, encoderMaskTokens);
+    }
+
+    public MaeConfig withEncoderMaskTokens(boolean value) {
+        return new MaeConfig(encoder, decoderEmbedDim, decoderDepth, decoderNumHeads, normPixLoss, value);
     }
 
     private static Map<String, MaeConfig> presets() {

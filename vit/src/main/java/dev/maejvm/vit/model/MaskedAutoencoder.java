@@ -29,7 +29,7 @@ public final class MaskedAutoencoder {
         this.config = config;
         this.params = params;
         ScratchPool pool = new ScratchPool();                 // the encoder's and the decoder's blocks each share a scope
-        this.encoder = new VisionTransformer(params, config.encoder(), true, pool);
+        this.encoder = new VisionTransformer(params, config.encoder(), true, config.encoderMaskTokens(), pool);
         this.decoder = new MaeDecoder(params, config, pool);
         this.loss = new ReconstructionLoss(config.encoder().patchSize(), config.normPixLoss());
     }
@@ -73,9 +73,9 @@ public final class MaskedAutoencoder {
         return Masking.random(batchSize, config.encoder().numPatches(), maskRatio, rng);
     }
 
-    /** @return latent [N*(1+K), D] */
+    /** @return latent [N*(1+K), D]; w/ [M] [N*(1+L), D], the removed patches as mask tokens */
     public INDArray forwardEncoder(INDArray imgs, Masking masking, Ctx ctx) {
-        return encoder.forward(imgs, masking, ctx);
+        return config.encoderMaskTokens() ? encoder.forwardWithMaskTokens(imgs, masking, ctx) : encoder.forward(imgs, masking, ctx);
     }
 
     /** @return predictions [N*(1+L), p*p*C] including the cls rows */
@@ -88,6 +88,9 @@ public final class MaskedAutoencoder {
      * @return predictions [N*(1+L), p*p*C] including the cls rows
      */
     public INDArray forwardDecoder(INDArray latent, Masking masking, boolean lossPatchesOnly, Ctx ctx) {
+        if (config.encoderMaskTokens()) {       // every position is already in the latent: nothing to insert or unshuffle
+            return decoder.forward(latent, Masking.none(masking.batchSize(), masking.numPatches()), false, ctx);
+        }
         return decoder.forward(latent, masking, lossPatchesOnly, ctx);
     }
 

@@ -31,6 +31,8 @@ public final class VisionTransformer {
     private final INDArray posEmbed;  // [1 + L, D]: the buffer, or a view of the parameter
     private final Block[] blocks;
     private final LayerNorm norm;     // null without a final norm (global pooling applies fc_norm instead)
+    private final Param maskToken;    // [1, 1, D], the encoder w/ [M]'s (null otherwise)
+    private int[] maskedRows;         // rows of the last forward that hold the mask token (null: none)
     private int n;
     private int keep;
     private int[] posRows;            // [N*K]: the position row of each kept token
@@ -51,6 +53,14 @@ public final class VisionTransformer {
      * @param pool the model's scratch pool: the encoder's blocks share the scope {@code blocks}
      */
     public VisionTransformer(ParamStore store, ViTConfig cfg, boolean finalNorm, ScratchPool pool) {
+        this(store, cfg, finalNorm, false, pool);
+    }
+
+    /**
+     * @param maskToken with a learned {@code encoder_mask_token} [1, 1, D] for {@link
+     *     #forwardWithMaskTokens} (the paper's encoder w/ [M]; init normal 0.02 as MAE's mask token)
+     */
+    public VisionTransformer(ParamStore store, ViTConfig cfg, boolean finalNorm, boolean maskToken, ScratchPool pool) {
         this.cfg = cfg;
         int d = cfg.embedDim();
         this.patchEmbed = new PatchEmbed(store, cfg, pool.scope("patch_embed"));
@@ -72,6 +82,7 @@ public final class VisionTransformer {
                     pool.scope("blocks"));
         }
         this.norm = finalNorm ? new LayerNorm(store, "norm", d, LayerNorm.MAE_EPS, pool.scope("norm")) : null;
+        this.maskToken = maskToken ? store.register("encoder_mask_token", new long[] {1, 1, d}, new Init.Normal(0.02)) : null;
     }
 
     public ViTConfig config() {
@@ -102,7 +113,33 @@ public final class VisionTransformer {
                 pos[s * keep + k] = 1 + masking.idsKeep()[s][k];
             }
         }
-        return forward(imgs, n, keep, rows, pos, ctx);
+        return forward(imgs, n, keep, rows, pos, null, ctx);
+    }
+
+    /**
+     * The encoder w/ [M] (MAE paper, Table 2): every patch in grid order, each removed one's
+     * embedding replaced by the mask token before its position is added, so the encoder sees the
+     * whole grid (and costs as much as on the unmasked image).
+     *
+     * @param imgs [N, C, H, W]
+     * @return tokens [N*(1+L), D] (rows: sample, then cls and the L patches in grid order), owned by the encoder
+     */
+    public INDArray forwardWithMaskTokens(INDArray imgs, Masking masking, Ctx ctx) {
+        if (maskToken == null) {
+            throw new IllegalStateException("this encoder has no mask token (MaeConfig.encoderMaskTokens)");
+        }
+        int l = cfg.numPatches();
+        int n = masking.batchSize();
+        int[] pos = new int[n * l];
+        int[] masked = new int[n * (l - masking.lenKeep())];
+        int m = 0;
+        for (int r = 0; r < pos.length; r++) {
+            pos[r] = 1 + r % l;
+            if (!masking.isKept(r / l, r % l)) {
+                masked[m++] = r;
+            }
+        }
+        return forward(imgs, n, l, null, pos, masked, ctx);
     }
 
     /**
@@ -118,10 +155,11 @@ public final class VisionTransformer {
         for (int r = 0; r < pos.length; r++) {
             pos[r] = 1 + r % l;
         }
-        return forward(imgs, n, l, null, pos, ctx);
+        return forward(imgs, n, l, null, pos, null, ctx);
     }
 
-    private INDArray forward(INDArray imgs, int n, int keep, int[] rows, int[] pos, Ctx ctx) {
+    /** @param masked token rows whose embedding is replaced by the mask token, or null */
+    private INDArray forward(INDArray imgs, int n, int keep, int[] rows, int[] pos, int[] masked, Ctx ctx) {
         DataType dt = imgs.dataType();
         int d = cfg.embedDim();
         this.n = n;
@@ -129,6 +167,10 @@ public final class VisionTransformer {
         this.posRows = pos;
         INDArray table = posEmbed();
         INDArray tokens = patchEmbed.forward(imgs, rows, ctx);                   // [N*K, D]
+        this.maskedRows = masked;
+        if (masked != null && masked.length > 0) {                              // w/ [M]: patch embedding's output is ours to overwrite
+            Kernels.putRowAt(tokens, masked, maskToken.value().reshape(d));
+        }
         x0 = Kernels.ensure(x0, dt, (long) n * (1 + keep), d);
         INDArray x3 = x0.reshape('c', n, 1 + keep, d);                          // [N, 1+K, D]
         if (FusedKernels.applies(tokens, table, x0)) {
@@ -178,6 +220,10 @@ public final class VisionTransformer {
                 .assign(d3.get(NDArrayIndex.all(), NDArrayIndex.interval(1, 1 + keep), NDArrayIndex.all()));
         if (posEmbedParam != null && posEmbedParam.trainable()) {
             addPosEmbedGrad(dt, d);
+        }
+        if (maskedRows != null && maskedRows.length > 0) {                     // the mask token's rows: its gradient, not the patches'
+            INDArray into = maskToken.trainable() ? maskToken.grad().reshape(d) : Nd4j.zeros(dt, d);
+            Kernels.takeRows(dTokens, maskedRows, into);
         }
         patchEmbed.backward(dTokens);
     }

@@ -43,9 +43,11 @@ class FusedKernelsTest {
         s32.build(3);
         s64.build(3);
         Random rng = new Random(5);
-        INDArray noise = Arrays64.normal(rng, s64.size()).muli(0.1);
-        s64.values().addi(noise);
-        s32.values().addi(noise.castTo(DataType.FLOAT));
+        if (s64.size() > 0) {                                   // a layer without parameters has an empty store
+            INDArray noise = Arrays64.normal(rng, s64.size()).muli(0.1);
+            s64.values().addi(noise);
+            s32.values().addi(noise.castTo(DataType.FLOAT));
+        }
         INDArray x = Arrays64.normal(rng, inShape).muli(2).addi(0.5);
         s32.zeroGrads();
         s64.zeroGrads();
@@ -54,6 +56,9 @@ class FusedKernelsTest {
         for (int i = 0; i < a.length; i++) {
             double diff = Arrays64.maxAbsDiff(a[i], b[i]);
             assertTrue(diff < TOL, what + " output " + i + ": " + Arrays64.worstDiff(b[i], a[i]));
+        }
+        if (s64.gradSize() == 0) {
+            return;
         }
         double g = Arrays64.maxAbsDiff(s32.grads(), s64.grads());
         assertTrue(g < TOL, what + " parameter gradients: " + Arrays64.worstDiff(s64.grads(), s32.grads()));

@@ -25,7 +25,7 @@ class LayerGradientTest {
     private static final Ctx TRAIN = Ctx.train(new java.util.SplittableRandom(0));
 
     /** Runs forward, backward with dy = R, then checks the input and every parameter. */
-    private static void checkLayer(String name, ParamStore store, INDArray x,
+    static void checkLayer(String name, ParamStore store, INDArray x,
                                    BiFunction<INDArray, Ctx, INDArray> forward, UnaryOperator<INDArray> backward) {
         Random rng = new Random(7);
         // perturb the init so LayerNorm weights / biases are not trivially 1 / 0
@@ -113,5 +113,17 @@ class LayerGradientTest {
         int t = 4;
         INDArray x = Arrays64.normal(new Random(6), n * t, 8);
         checkLayer("block", store, x, (in, ctx) -> block.forward(in, n, t, ctx), block::backward);
+    }
+
+    /** ViTDet's windowed block on a 5 x 3 map in windows of 2: padding rows at the bottom and right. */
+    @Test
+    void windowedBlock() {
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        Block block = new Block(store, "blocks.0", 8, 2, 4.0, LayerNorm.MAE_EPS);
+        store.build(1);
+        int n = 2;
+        TokenWindows w = TokenWindows.of(n, 5, 3, 2);
+        INDArray x = Arrays64.normal(new Random(8), n * 15, 8);
+        checkLayer("windowed block", store, x, (in, ctx) -> block.forward(in, n, 15, w, ctx), block::backward);
     }
 }

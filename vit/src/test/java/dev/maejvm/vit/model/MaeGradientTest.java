@@ -1,6 +1,7 @@
 package dev.maejvm.vit.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.maejvm.vit.engine.Ctx;
@@ -38,6 +39,48 @@ class MaeGradientTest {
             assertTrue(java.util.Arrays.stream(g.data().asDouble()).allMatch(Double::isFinite),
                     p.name() + " has a non-finite gradient");
             GradCheck.check(p.name(), p.value(), g, () -> mae.forward(imgs, masking, false, Ctx.eval()), 40, 17);
+        }
+    }
+
+    /**
+     * The encoder w/ [M]: every parameter, the encoder's mask token included, against finite
+     * differences in float64; and the fused float32 path (mask-token rows written and their
+     * gradient taken by the row kernels) against the float64 one, to 1e-4 relative to the largest
+     * gradient. The decoder's own mask token is unused w/ [M] (every position comes from the
+     * encoder): its gradient is exactly 0.
+     */
+    @Test
+    void theEncoderWithMaskTokensMatchesFiniteDifferencesAndItsFloat32Path() {
+        MaeConfig cfg = SMALL.withEncoderMaskTokens(true);
+        MaskedAutoencoder mae = MaskedAutoencoder.create(cfg, DataType.DOUBLE, 3);
+        Random rng = new Random(13);
+        mae.params().values().addi(Arrays64.normal(rng, mae.params().size()).muli(0.1));
+        INDArray imgs = Arrays64.normal(rng, 3, 2, 12, 12);
+        Masking masking = mae.randomMasking(3, 0.5, new SplittableRandom(7));
+        mae.params().zeroGrads();
+        double loss = mae.forward(imgs, masking);
+        mae.backward();
+        for (Param p : mae.params().params()) {
+            INDArray g = p.grad().dup();
+            if (p.name().equals("mask_token")) {
+                assertTrue(g.amaxNumber().doubleValue() == 0, "the decoder's mask token is not used w/ [M]");
+            }
+            GradCheck.check(p.name(), p.value(), g, () -> mae.forward(imgs, masking, false, Ctx.eval()), 40, 17);
+        }
+        assertTrue(mae.params().params().stream().anyMatch(p -> p.name().equals("encoder_mask_token")
+                && p.grad().amaxNumber().doubleValue() > 0), "the encoder's mask token learns");
+
+        MaskedAutoencoder f32 = MaskedAutoencoder.create(cfg, DataType.FLOAT, 3);
+        f32.params().values().assign(mae.params().values().castTo(DataType.FLOAT));
+        f32.params().zeroGrads();
+        double loss32 = f32.forward(imgs.castTo(DataType.FLOAT), masking);
+        f32.backward();
+        assertEquals(loss, loss32, 1e-5 * Math.abs(loss));
+        double[] g64 = mae.params().grads().data().asDouble();
+        double[] g32 = f32.params().grads().data().asDouble();
+        double scale = java.util.Arrays.stream(g64).map(Math::abs).max().orElse(1);
+        for (int i = 0; i < g64.length; i++) {
+            assertEquals(g64[i], g32[i], 1e-4 * scale, "gradient element " + i);
         }
     }
 
