@@ -12,10 +12,19 @@ package dev.maejvm.train;
  * @param clipGrad clip the global gradient norm to this (0: off)
  * @param checkpointEvery a checkpoint every this many epochs, and always at the end
  * @param seed seeds the training passes' random sources (with the iteration)
+ * @param stepMilestones empty: cosine decay after the warm-up (MAE's); else step decay, the lr
+ *     times 0.1 at each of these fractions of the schedule (detectron2's multi-step: 0.889, 0.963)
  */
 public record LoopConfig(int epochs, long maxSteps, int accumIter, double lr, double minLr, double warmupEpochs,
-                         double clipGrad, int checkpointEvery, long seed) {
+                         double clipGrad, int checkpointEvery, long seed, java.util.List<Double> stepMilestones) {
+    /** A loop with the cosine schedule. */
+    public LoopConfig(int epochs, long maxSteps, int accumIter, double lr, double minLr, double warmupEpochs,
+                      double clipGrad, int checkpointEvery, long seed) {
+        this(epochs, maxSteps, accumIter, lr, minLr, warmupEpochs, clipGrad, checkpointEvery, seed, java.util.List.of());
+    }
+
     public LoopConfig {
+        stepMilestones = java.util.List.copyOf(stepMilestones);
         if (epochs < 1 || accumIter < 1 || checkpointEvery < 1) {
             throw new IllegalArgumentException("epochs, accumIter and checkpointEvery must be >= 1, got " + epochs + ", "
                     + accumIter + ", " + checkpointEvery);

@@ -87,7 +87,7 @@ public final class Trainer<B> {
         this.evaluators = List.copyOf(evaluators);
         this.epochLog = epochLog;
         this.schedule = new LrSchedule(cfg.lr(), Math.min(cfg.minLr(), cfg.lr()), cfg.warmupEpochs(),
-                cfg.scheduleEpochs(data.batchesPerEpoch()));
+                cfg.scheduleEpochs(data.batchesPerEpoch()), cfg.stepMilestones());
     }
 
     public LrSchedule schedule() {

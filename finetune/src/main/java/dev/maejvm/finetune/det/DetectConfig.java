@@ -210,8 +210,12 @@ public record DetectConfig(
         return out;
     }
 
+    /** detectron2's multi-step milestones (ViTDet's 100-epoch LSJ schedule: at 88.9 % and 96.3 %). */
+    public static final List<Double> STEP_MILESTONES = List.of(0.889, 0.963);
+
     public LoopConfig loop() {
-        return new LoopConfig(epochs, maxSteps, accumIter, lr, minLr, warmupEpochs, clipGrad, checkpointEvery, seed);
+        return new LoopConfig(epochs, maxSteps, accumIter, lr, minLr, warmupEpochs, clipGrad, checkpointEvery, seed,
+                STEP.equals(schedule) ? STEP_MILESTONES : List.of());
     }
 
     private static void positive(String field, long v) {
