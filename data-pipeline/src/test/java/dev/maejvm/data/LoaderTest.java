@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.maejvm.data.loader.BatchSplit;
 import dev.maejvm.data.loader.DataLoader;
 import dev.maejvm.data.source.IdxDataset;
 import dev.maejvm.data.transform.Transforms;
@@ -145,6 +146,35 @@ class LoaderTest {
             assertEquals(List.of(a.get(0), a.get(2), a.get(4)), epoch(r0, 0));
             assertEquals(List.of(a.get(1), a.get(3), a.get(5)), epoch(r1, 0));
         }
+    }
+
+    /** Data-parallel parts: over 3 processes a batch of 8 is 2 + 3 + 3 samples, which together are the whole batch, in order. */
+    @Test
+    void splitPartsMakeTheWholeBatchInOrder() throws IOException {
+        IdxDataset ds = new IdxDataset(idx(50, false));
+        List<List<List<Integer>>> parts = new ArrayList<>();
+        try (DataLoader all = DataLoader.builder(ds).batchSize(8).dropLast(true).seed(1).build()) {
+            for (int r = 0; r < 3; r++) {
+                try (DataLoader part = DataLoader.builder(ds).batchSize(8).dropLast(true).seed(1)
+                        .split(new BatchSplit(r, 3)).build()) {
+                    assertEquals(all.batchesPerEpoch(), part.batchesPerEpoch());
+                    parts.add(epoch(part, 1));
+                }
+            }
+            List<List<Integer>> whole = epoch(all, 1);
+            for (int b = 0; b < whole.size(); b++) {
+                assertEquals(List.of(2, 3, 3), List.of(parts.get(0).get(b).size(), parts.get(1).get(b).size(),
+                        parts.get(2).get(b).size()));
+                List<Integer> joined = new ArrayList<>();
+                for (List<List<Integer>> p : parts) {
+                    joined.addAll(p.get(b));
+                }
+                assertEquals(whole.get(b), joined, "batch " + b);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> DataLoader.builder(ds).batchSize(2).dropLast(true)
+                .split(new BatchSplit(0, 3)).build(), "a batch smaller than the process count");
+        assertThrows(IllegalArgumentException.class, () -> new BatchSplit(3, 3));
     }
 
     /** A dataset whose sample 5 is unreadable. */

@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A run's lifecycle around a {@link Trainer}: the start event (whose run id goes into the
- * checkpoints), a stop on Ctrl-C / SIGTERM that lets the trainer finish its step and write a
- * checkpoint, and the end event exactly once: FINISHED, KILLED (stopped before its last step) or
+ * checkpoints), a stop on Ctrl-C / SIGTERM (and on SIGUSR1, which mpirun forwards to every rank:
+ * {@link StopSignal}) that lets the trainer finish its step and write a checkpoint, and the end event exactly once: FINISHED, KILLED (stopped before its last step) or
  * FAILED (an exception, a non-finite loss) with the message. What listens (the run journal,
  * MLflow, the progress bar) is the caller's: nothing here knows a tracking library.
  */
@@ -61,6 +61,7 @@ public final class RunSession {
             }
         }, "mae-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        sun.misc.SignalHandler previousUsr1 = StopSignal.install(trainer::requestStop);
         RunStatus status = RunStatus.FAILED;
         String message = null;
         try {
@@ -86,6 +87,7 @@ public final class RunSession {
                 }
             } finally {                                     // even if recording the end fails, the hook must not wait
                 finished.countDown();
+                StopSignal.restore(previousUsr1);
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException shuttingDown) {

@@ -31,7 +31,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * batches are in flight (bounded memory). The order of an epoch is a permutation from
  * (seed, epoch), and each sample's random transform draws from (seed, epoch, sample index), so
  * the same seed gives the same batches whatever the number of workers. With {@code shard(rank,
- * worldSize)} each process takes every worldSize-th batch of the same permutation. A worker's
+ * worldSize)} each process takes every worldSize-th batch of the same permutation; with {@code
+ * split(BatchSplit)} (synchronous data-parallel training) every process reads every batch, but
+ * only its part of the samples ({@link BatchSplit}), so that the parts of all processes make the
+ * batch a single process would read. A worker's
  * error reaches the consumer with the file named (a BadImageException as it is, any other
  * failure of decoding or transforming wrapped in an IllegalStateException that names the
  * source); under SKIP a bad image is left out of its batch (which is then smaller; a batch left
@@ -49,6 +52,7 @@ public final class DataLoader implements AutoCloseable {
     private final OnBadImage onBadImage;
     private final int rank;
     private final int worldSize;
+    private final BatchSplit split;
     private final ExecutorService workers;
     /** The pool's threads: its termination comes just before they end, so close() also waits for them. */
     private final List<Thread> workerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -66,6 +70,7 @@ public final class DataLoader implements AutoCloseable {
         this.onBadImage = b.onBadImage;
         this.rank = b.rank;
         this.worldSize = b.worldSize;
+        this.split = b.split;
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
         this.workers = Executors.newFixedThreadPool(b.workers, r -> {
             Thread t = new Thread(r, "mae-data-" + n.getAndIncrement());
@@ -200,10 +205,15 @@ public final class DataLoader implements AutoCloseable {
         return order;
     }
 
-    /** Batch {@code localBatch}: samples [globalBatch * B, + B) of the order; null when SKIP left it empty. */
+    /**
+     * Batch {@code localBatch}: samples [globalBatch * B, + B) of the order (this process's part
+     * of them under a split); null when SKIP left it empty.
+     */
     private Batch load(int[] order, int epoch, int globalBatch, int localBatch) {
-        int start = globalBatch * batchSize;
-        int end = Math.min(order.length, start + batchSize);
+        int whole = globalBatch * batchSize;
+        int n = Math.min(order.length, whole + batchSize) - whole;
+        int start = whole + split.from(n);
+        int end = whole + split.to(n);
         List<Image> imgs = new ArrayList<>(end - start);
         List<Integer> labels = new ArrayList<>();
         List<String> sources = new ArrayList<>();
@@ -245,6 +255,11 @@ public final class DataLoader implements AutoCloseable {
             sources.add(ex.source());
         }
         if (imgs.isEmpty()) {
+            if (split.worldSize() > 1) {             // the other processes would wait for this one's batch
+                throw new IllegalStateException("every image of process " + split.rank() + "'s part of batch " + globalBatch
+                        + " (epoch " + epoch + ") was unreadable and skipped; in data-parallel training each process needs"
+                        + " at least one image per batch");
+            }
             return null;
         }
         Image first = imgs.get(0);
@@ -304,6 +319,7 @@ public final class DataLoader implements AutoCloseable {
         private OnBadImage onBadImage = OnBadImage.FAIL;
         private int rank = 0;
         private int worldSize = 1;
+        private BatchSplit split = BatchSplit.WHOLE;
 
         private Builder(Dataset dataset) {
             this.dataset = dataset;
@@ -369,6 +385,12 @@ public final class DataLoader implements AutoCloseable {
             return this;
         }
 
+        /** This process reads its part of every batch ({@link BatchSplit}); batchSize is the whole batch's. */
+        public Builder split(BatchSplit v) {
+            split = v;
+            return this;
+        }
+
         public DataLoader build() {
             if (batchSize <= 0) {
                 throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
@@ -378,6 +400,18 @@ public final class DataLoader implements AutoCloseable {
             }
             if (worldSize <= 0 || rank < 0 || rank >= worldSize) {
                 throw new IllegalArgumentException("shard rank " + rank + " must be in [0, worldSize " + worldSize + ")");
+            }
+            if (split.worldSize() > 1) {
+                if (worldSize > 1) {
+                    throw new IllegalArgumentException("a loader takes either shard (whole batches) or split (parts of each"
+                            + " batch), not both");
+                }
+                int last = dropLast ? batchSize : dataset.size() % batchSize == 0 ? batchSize : dataset.size() % batchSize;
+                if (Math.min(batchSize, last) < split.worldSize()) {
+                    throw new IllegalArgumentException("a batch of " + Math.min(batchSize, last) + " images cannot be split"
+                            + " over " + split.worldSize() + " processes (each needs at least one): raise the batch size"
+                            + (dropLast ? "" : " or drop the last partial batch"));
+                }
             }
             if (dataset.size() < batchSize && dropLast) {
                 throw new IllegalArgumentException(dataset.describe() + " has fewer images than one batch of " + batchSize);

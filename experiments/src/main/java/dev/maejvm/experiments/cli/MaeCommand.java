@@ -41,8 +41,15 @@ public final class MaeCommand implements Runnable {
         spec.commandLine().usage(System.err);
     }
 
+    /**
+     * Runs a command and exits with its code. Under mpirun (docs/DISTRIBUTED.md) a rank that ends
+     * with a non-zero code aborts the whole job (MPI_Abort), so that no rank waits for it; after
+     * 0, MPI is finalised.
+     */
     public static void main(String[] args) {
-        System.exit(newCommandLine().execute(args));
+        int code = newCommandLine().execute(args);
+        dev.maejvm.train.dist.World.finish(code);
+        System.exit(code);
     }
 
     /**

@@ -38,4 +38,24 @@ class BenchCommandTest {
         ExitCodesTest.Run none = ExitCodesTest.mae("bench", "finetune", "--rounds", "0", "--no-torch");
         assertEquals(ExitCodes.USAGE, none.exit(), none.err());
     }
+
+    /** Without mpirun the allreduce bench times the step alone and says why there is no allreduce. */
+    @Test
+    void theAllreduceBenchInOneProcessTimesTheStepAlone() {
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        ExitCodesTest.Run r;
+        try {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            r = ExitCodesTest.mae("bench", "allreduce", "--step-preset", "micro", "--batch-size", "4", "--steps", "1");
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        assertEquals(ExitCodes.OK, r.exit(), r.err() + out);
+        assertTrue(out.contains("one process: no allreduce to time"), out);
+        assertTrue(out.contains("step micro, global batch 4 over 1 rank"), out);
+        ExitCodesTest.Run bad = ExitCodesTest.mae("bench", "allreduce", "--rounds", "0");
+        assertEquals(ExitCodes.USAGE, bad.exit(), bad.err());
+    }
 }

@@ -4,6 +4,7 @@ import dev.maejvm.data.Batch;
 import dev.maejvm.data.Dataset;
 import dev.maejvm.data.OnBadImage;
 import dev.maejvm.data.Transform;
+import dev.maejvm.data.loader.BatchSplit;
 import dev.maejvm.data.loader.DataLoader;
 import dev.maejvm.data.transform.Interpolation;
 import dev.maejvm.data.transform.RandomErasing;
@@ -40,6 +41,15 @@ public final class ClassificationData implements AutoCloseable {
      */
     public static ClassificationData open(Dataset train, Dataset val, FinetuneConfig cfg, float[] mean, float[] std,
                                           int workers, OnBadImage onBadImage) {
+        return open(train, val, cfg, mean, std, workers, onBadImage, BatchSplit.WHOLE);
+    }
+
+    /**
+     * @param split this rank's part of every training batch of {@code cfg.batchSize()}
+     *     (data-parallel training); validation batches are whole (rank 0 validates)
+     */
+    public static ClassificationData open(Dataset train, Dataset val, FinetuneConfig cfg, float[] mean, float[] std,
+                                          int workers, OnBadImage onBadImage, BatchSplit split) {
         int size = cfg.model().imgSize();
         int channels = cfg.model().inChans();
         requireLabels(train, cfg.numClasses());
@@ -59,7 +69,7 @@ public final class ClassificationData implements AutoCloseable {
                 t = t.then(new RandomErasing(cfg.reprob(), e.minScale(), e.maxScale(), e.minRatio(), e.maxRatio(), e.mode()));
             }
             trainLoader = DataLoader.builder(train).batchSize(cfg.batchSize()).shuffle(true).dropLast(true).seed(cfg.seed())
-                    .workers(workers).prefetch(Math.max(2, 2 * workers)).transform(t).onBadImage(onBadImage).build();
+                    .workers(workers).prefetch(Math.max(2, 2 * workers)).transform(t).onBadImage(onBadImage).split(split).build();
         }
         DataLoader valLoader = val == null ? null : evaluationLoader(val, cfg.model().imgSize(), channels, cfg.evalCropPct(),
                 mean, std, cfg.batchSize(), workers, onBadImage);

@@ -6,6 +6,8 @@ import dev.maejvm.train.EpochLog;
 import dev.maejvm.train.Evaluator;
 import dev.maejvm.train.TrainState;
 import dev.maejvm.train.Trainer;
+import dev.maejvm.train.dist.Collective;
+import dev.maejvm.train.dist.SingleProcess;
 import dev.maejvm.train.events.TrainingListener;
 import dev.maejvm.train.optim.AdamW;
 import dev.maejvm.train.optim.AdamWConfig;
@@ -34,6 +36,16 @@ public final class Finetuning {
     public Finetuning(FinetuneConfig cfg, ViTClassifier model, Optimizer optimizer, ClassificationData data,
                       TrainingListener listener, Path out, Checkpoint.DataInfo dataInfo,
                       BiConsumer<Integer, ValidationEvaluator.Result> onValidation) {
+        this(cfg, model, optimizer, data, listener, out, dataInfo, onValidation, SingleProcess.INSTANCE);
+    }
+
+    /**
+     * Data-parallel over {@code group}: {@code data.train()} delivers this rank's part of each
+     * global batch; rank 0 alone validates and writes the checkpoints.
+     */
+    public Finetuning(FinetuneConfig cfg, ViTClassifier model, Optimizer optimizer, ClassificationData data,
+                      TrainingListener listener, Path out, Checkpoint.DataInfo dataInfo,
+                      BiConsumer<Integer, ValidationEvaluator.Result> onValidation, Collective group) {
         this.best = new BestCheckpoint(out);
         List<Evaluator.Scheduled> evaluators = new ArrayList<>();
         if (data.validation() != null) {
@@ -50,7 +62,7 @@ public final class Finetuning {
         }
         this.trainer = new Trainer<>(cfg.loop(), new ClassificationTask(model, cfg), optimizer, data.train(), listener,
                 state -> ClassifierCheckpoint.save(out.resolve(ClassifierCheckpoint.LAST), model, optimizer, cfg, state, dataInfo),
-                evaluators, new EpochLog(out.resolve("log.txt")));
+                evaluators, new EpochLog(out.resolve("log.txt")), group);
     }
 
     /** Fine-tuning's AdamW (0.9, 0.999, eps 1e-8) over the layer-wise lr decay groups (official {@code param_groups_lrd}). */

@@ -1,5 +1,6 @@
 package dev.maejvm.finetune.probe;
 
+import dev.maejvm.data.loader.BatchSplit;
 import dev.maejvm.train.BatchSource;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -10,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Batches of cached features [N, D] with their labels, shuffled per epoch by a permutation that
  * depends only on (seed, epoch), the last partial batch dropped: what a frozen encoder's probe
- * trains on.
+ * trains on. In data-parallel training each rank takes its part of every batch ({@link BatchSplit}).
  */
 public final class FeatureBatches implements BatchSource<FeatureBatches.Batch> {
 
@@ -23,8 +24,14 @@ public final class FeatureBatches implements BatchSource<FeatureBatches.Batch> {
     private final int batchSize;
     private final long seed;
     private final String description;
+    private final BatchSplit split;
 
     public FeatureBatches(INDArray features, int[] labels, int batchSize, long seed, String description) {
+        this(features, labels, batchSize, seed, description, BatchSplit.WHOLE);
+    }
+
+    /** @param split this rank's rows of every batch of {@code batchSize} */
+    public FeatureBatches(INDArray features, int[] labels, int batchSize, long seed, String description, BatchSplit split) {
         if (features.size(0) != labels.length) {
             throw new IllegalArgumentException(features.size(0) + " feature rows for " + labels.length + " labels");
         }
@@ -37,6 +44,7 @@ public final class FeatureBatches implements BatchSource<FeatureBatches.Batch> {
         this.batchSize = batchSize;
         this.seed = seed;
         this.description = description;
+        this.split = split;
     }
 
     @Override
@@ -60,15 +68,17 @@ public final class FeatureBatches implements BatchSource<FeatureBatches.Batch> {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                float[] x = new float[batchSize * dim];
-                int[] y = new int[batchSize];
-                for (int i = 0; i < batchSize; i++) {
-                    int row = order[next * batchSize + i];
+                int from = split.from(batchSize);
+                int n = split.size(batchSize);
+                float[] x = new float[n * dim];
+                int[] y = new int[n];
+                for (int i = 0; i < n; i++) {
+                    int row = order[next * batchSize + from + i];
                     System.arraycopy(features, row * dim, x, i * dim, dim);
                     y[i] = labels[row];
                 }
                 next++;
-                return new Batch(Nd4j.create(x, new long[] {batchSize, dim}, 'c'), y);
+                return new Batch(Nd4j.create(x, new long[] {n, dim}, 'c'), y);
             }
         };
     }

@@ -1,5 +1,8 @@
 package dev.maejvm.finetune.probe;
 
+import dev.maejvm.data.loader.BatchSplit;
+import dev.maejvm.train.dist.Collective;
+import dev.maejvm.train.dist.SingleProcess;
 import dev.maejvm.finetune.cls.BestCheckpoint;
 import dev.maejvm.finetune.cls.ValidationEvaluator;
 import dev.maejvm.finetune.knn.FeatureExtractor;
@@ -66,6 +69,18 @@ public final class LinearProbe {
     public LinearProbe(LinprobeConfig cfg, ParamStore encoder, ProbeHead head, Lars optimizer, FeatureExtractor.Features train,
                        FeatureExtractor.Features val, TrainingListener listener, Path out, Checkpoint.DataInfo dataInfo,
                        BiConsumer<Integer, ValidationEvaluator.Result> onValidation) {
+        this(cfg, encoder, head, optimizer, train, val, listener, out, dataInfo, onValidation, SingleProcess.INSTANCE);
+    }
+
+    /**
+     * Data-parallel over {@code group}: every rank holds all the cached features and trains on its
+     * part of each global batch; the BatchNorm's batch statistics are each rank's own (as the
+     * official probe under DDP, which has no SyncBatchNorm), its running statistics are averaged
+     * over the ranks after every step; rank 0 alone validates and writes.
+     */
+    public LinearProbe(LinprobeConfig cfg, ParamStore encoder, ProbeHead head, Lars optimizer, FeatureExtractor.Features train,
+                       FeatureExtractor.Features val, TrainingListener listener, Path out, Checkpoint.DataInfo dataInfo,
+                       BiConsumer<Integer, ValidationEvaluator.Result> onValidation, Collective group) {
         this.best = new BestCheckpoint(out);
         List<Evaluator.Scheduled> evaluators = new ArrayList<>();
         if (val != null) {
@@ -80,10 +95,10 @@ public final class LinearProbe {
             }), cfg.evalEvery(), true));
         }
         FeatureBatches batches = new FeatureBatches(train.features(), train.labels(), cfg.batchSize(), cfg.seed(),
-                "features of " + train.size() + " training images");
+                "features of " + train.size() + " training images", new BatchSplit(group.rank(), group.size()));
         this.trainer = new Trainer<>(cfg.loop(), new ProbeTask(head), optimizer, batches, listener,
                 state -> save(out.resolve(LAST), encoder, head, optimizer, cfg, state, dataInfo), evaluators,
-                new EpochLog(out.resolve("log.txt")));
+                new EpochLog(out.resolve("log.txt")), group);
     }
 
     public static Path save(Path file, ParamStore encoder, ProbeHead head, Lars optimizer, LinprobeConfig cfg, TrainState state,

@@ -5,6 +5,7 @@ import dev.maejvm.data.Dataset;
 import dev.maejvm.data.Image;
 import dev.maejvm.data.OnBadImage;
 import dev.maejvm.data.Transform;
+import dev.maejvm.data.loader.BatchSplit;
 import dev.maejvm.data.loader.DataLoader;
 import dev.maejvm.data.source.Datasets;
 import dev.maejvm.data.source.FashionMnist;
@@ -39,6 +40,14 @@ public final class MaeDataRecipe {
      * @param onBadImage {@code fail} or {@code skip}
      */
     public static MaeData open(Path source, PretrainConfig cfg, int workers, String onBadImage) {
+        return open(source, cfg, workers, onBadImage, BatchSplit.WHOLE);
+    }
+
+    /**
+     * @param split this rank's part of every batch of {@code cfg.batchSize()} (data-parallel
+     *     training); {@link BatchSplit#WHOLE} in a single process
+     */
+    public static MaeData open(Path source, PretrainConfig cfg, int workers, String onBadImage, BatchSplit split) {
         Path path = source != null ? source : FashionMnist.trainImages();
         Dataset ds = Datasets.open(path, false);
         ViTConfig enc = cfg.model().encoder();
@@ -51,7 +60,7 @@ public final class MaeDataRecipe {
                 .then(Transforms.horizontalFlip(0.5))
                 .then(Transforms.normalize(stats[0], stats[1]));
         DataLoader loader = DataLoader.builder(ds).batchSize(cfg.batchSize()).shuffle(true).dropLast(true)
-                .seed(cfg.seed()).workers(workers).prefetch(Math.max(2, 2 * workers)).transform(train)
+                .seed(cfg.seed()).workers(workers).prefetch(Math.max(2, 2 * workers)).transform(train).split(split)
                 .onBadImage(OnBadImage.parse(onBadImage)).build();
         return new LoaderData(loader, eval, stats[0], stats[1]);
     }

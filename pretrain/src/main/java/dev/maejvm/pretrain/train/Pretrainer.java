@@ -1,10 +1,13 @@
 package dev.maejvm.pretrain.train;
 
+import dev.maejvm.data.loader.BatchSplit;
 import dev.maejvm.train.BatchSource;
 import dev.maejvm.train.EpochLog;
 import dev.maejvm.train.Evaluator;
 import dev.maejvm.train.TrainState;
 import dev.maejvm.train.Trainer;
+import dev.maejvm.train.dist.Collective;
+import dev.maejvm.train.dist.SingleProcess;
 import dev.maejvm.train.events.TrainingListener;
 import dev.maejvm.train.optim.LrSchedule;
 import dev.maejvm.train.optim.Optimizer;
@@ -42,6 +45,16 @@ public final class Pretrainer {
     public Pretrainer(PretrainConfig cfg, MaskedAutoencoder model, Optimizer optimizer, BatchSource<INDArray> data,
                       TrainingListener listener, Trainer.Checkpointer checkpointer, EpochHook epochHook, EpochLog epochLog,
                       List<Evaluator.Scheduled> evaluators) {
+        this(cfg, model, optimizer, data, listener, checkpointer, epochHook, epochLog, evaluators, SingleProcess.INSTANCE);
+    }
+
+    /**
+     * Data-parallel over {@code group}: {@code data} delivers this rank's part of each global
+     * batch of {@code cfg.batchSize()} ({@link BatchSplit}); rank 0 alone evaluates and writes.
+     */
+    public Pretrainer(PretrainConfig cfg, MaskedAutoencoder model, Optimizer optimizer, BatchSource<INDArray> data,
+                      TrainingListener listener, Trainer.Checkpointer checkpointer, EpochHook epochHook, EpochLog epochLog,
+                      List<Evaluator.Scheduled> evaluators, Collective group) {
         Evaluator pictures = epoch -> {
             epochHook.epochEnded(epoch, model);
             return Map.of();
@@ -49,8 +62,9 @@ public final class Pretrainer {
         List<Evaluator.Scheduled> all = new ArrayList<>();
         all.add(new Evaluator.Scheduled(pictures, 1, true));
         all.addAll(evaluators);
-        this.trainer = new Trainer<>(cfg.loop(), new MaeTask(model, cfg.maskRatio(), cfg.seed()), optimizer, data, listener,
-                checkpointer, all, epochLog);
+        int rowOffset = new BatchSplit(group.rank(), group.size()).from(cfg.batchSize());
+        this.trainer = new Trainer<>(cfg.loop(), new MaeTask(model, cfg.maskRatio(), cfg.seed(), rowOffset), optimizer, data,
+                listener, checkpointer, all, epochLog, group);
     }
 
     /** The shared loop this runs (for a {@link dev.maejvm.train.RunSession}). */

@@ -6,6 +6,7 @@ import dev.maejvm.data.OnBadImage;
 import dev.maejvm.data.source.Datasets;
 import dev.maejvm.data.source.FashionMnist;
 import dev.maejvm.experiments.cli.ConfigOverrides;
+import dev.maejvm.experiments.cli.DataParallel;
 import dev.maejvm.experiments.progress.ProgressListener;
 import dev.maejvm.experiments.tracking.Lineage;
 import dev.maejvm.experiments.tracking.Tracker;
@@ -104,8 +105,11 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     TrackingOptions tracking;
 
+    private DataParallel job;
+
     @Override
     public Integer call() throws Exception {
+        job = DataParallel.open();
         if (workers != null && workers < 1) {
             throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
         }
@@ -150,22 +154,30 @@ public final class FinetuneCommand implements Callable<Integer> {
             norm = source != null && source.mean() != null ? new float[][] {source.mean(), source.std()}
                     : MaeDataRecipe.statistics(train, data == null, cfg.model());
         }
+        job.requireBatch(cfg.batchSize(), "--batch-size");
         int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
-        printResolved(cfg, checkpoint, norm);
         Files.createDirectories(out);
-        Files.writeString(out.resolve("config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
-                .writeValueAsString(cfg.flatten()));
+        if (job.root()) {
+            printResolved(cfg, checkpoint, norm);
+            Files.writeString(out.resolve("config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(cfg.flatten()));
+        }
 
         ViTClassifier model = ViTClassifier.create(cfg.model(), cfg.globalPool(), cfg.numClasses(), DataType.FLOAT, cfg.seed());
         AdamW optimizer = Finetuning.optimizer(cfg, model);
         TrainState start = TrainState.fresh();
         if (resumed != null) {
-            start = ClassifierCheckpoint.restore(checkpoint.get(), model, optimizer).state();
-            System.err.printf("resuming from %s: epoch %d, step %d%n", checkpoint.get(), start.epoch(), start.step());
+            start = ClassifierCheckpoint.restore(checkpoint.get(), model, optimizer).state();      // every rank reads it
+            if (job.root()) {
+                System.err.printf("resuming from %s: epoch %d, step %d%n", checkpoint.get(), start.epoch(), start.step());
+            }
         } else if (source != null) {
-            printLoad(PretrainedEncoder.load(source, model), source);
+            LoadReport report = PretrainedEncoder.load(source, model);
+            if (job.root()) {
+                printLoad(report, source);
+            }
         }
-        try (ClassificationData cd = ClassificationData.open(train, val, cfg, norm[0], norm[1], threads, bad)) {
+        try (ClassificationData cd = ClassificationData.open(train, val, cfg, norm[0], norm[1], threads, bad, job.split())) {
             return train(cfg, model, optimizer, start, cd, source, resumed);
         }
     }
@@ -174,13 +186,22 @@ public final class FinetuneCommand implements Callable<Integer> {
                       PretrainedEncoder.Source source, Checkpoint.Info resumed) throws IOException {
         long totalSteps = cfg.loop().totalSteps(cd.train().batchesPerEpoch());
         if (start.step() >= totalSteps) {
-            System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs to go on)%n",
-                    start.step(), totalSteps);
+            if (job.root()) {
+                System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs to go on)%n",
+                        start.step(), totalSteps);
+            }
             return 0;
         }
-        Tracker journal = tracking.listener();
-        TrainingListener listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
-        RunSession session = new RunSession(listener, journal::close);
+        TrainingListener listener;
+        RunSession session;
+        if (job.root()) {
+            Tracker journal = tracking.listener();
+            listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
+            session = new RunSession(listener, journal::close);
+        } else {                                            // rank 0 alone tracks, logs and writes
+            listener = new TrainingListeners(List.of());
+            session = new RunSession(listener, null);
+        }
         Map<String, String> tags = new LinkedHashMap<>();
         tags.put("mae.data", cd.train().describe());
         tags.put("mae.init", cfg.fromScratch() ? "scratch" : "pretrained");
@@ -190,7 +211,7 @@ public final class FinetuneCommand implements Callable<Integer> {
             tags.put(Lineage.SOURCE_CHECKPOINT, cfg.pretrained());
         }
         TrainState begin = session.start(new RunStart("finetune", (cfg.fromScratch() ? "scratch-" : "finetune-") + cfg.preset(),
-                cfg.tracked(), tags, out, start.runId(), start.step()), start);
+                job.tracked(cfg.tracked(), cfg.batchSize()), tags, out, start.runId(), start.step()), start);
         listener.artifactWritten(out.resolve("config.json"), "");
         Checkpoint.DataInfo dataInfo = new Checkpoint.DataInfo(cd.train().describe(), cd.mean(), cd.std());
         List<String> classNames = cd.validation() == null ? List.of() : cd.validation().dataset().classNames();
@@ -205,9 +226,12 @@ public final class FinetuneCommand implements Callable<Integer> {
                 throw new UncheckedIOException(e);
             }
             listener.artifactWritten(picture, "confusion");
-        });
+        }, job.group());
         try {
             session.run(finetuning.trainer(), begin, totalSteps, result -> {
+                if (!job.root()) {
+                    return;
+                }
                 System.err.printf("%ndone at step %d (last loss %.4f).%n", result.state().step(), result.lastLoss());
                 System.err.printf("  best val top-1:  %s%n", finetuning.best().bestEpoch() < 0 ? "none (no validation data)"
                         : String.format("%.2f %% at epoch %d (%s)", finetuning.best().best(), finetuning.best().bestEpoch(),
@@ -219,7 +243,8 @@ public final class FinetuneCommand implements Callable<Integer> {
             });
             return 0;
         } catch (NonFiniteLossException e) {
-            System.err.println("error: " + e.getMessage() + " Checkpoint: " + out.resolve(ClassifierCheckpoint.LAST));
+            System.err.println((job.distributed() ? "rank " + job.group().rank() + ": " : "") + "error: " + e.getMessage()
+                    + " Checkpoint: " + out.resolve(ClassifierCheckpoint.LAST));
             return 1;
         }
     }
@@ -229,6 +254,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         cfg.flatten().forEach((k, v) -> System.err.printf("  %-24s %s%n", k, v));
         System.err.printf("  base lr (blr) %.3e, actual lr %.3e = blr * %d / 256; layer decay %.2f over %d blocks%n",
                 cfg.blr(), cfg.actualLr(), cfg.effectiveBatch(), cfg.layerDecay(), cfg.model().depth());
+        System.err.printf("  data-parallel: %s%n", job.describe(cfg.batchSize()));
         System.err.printf("  normalisation mean %s std %s; output %s%s%n", java.util.Arrays.toString(norm[0]),
                 java.util.Arrays.toString(norm[1]), out.toAbsolutePath(), checkpoint.map(c -> "; resuming " + c).orElse(""));
     }

@@ -8,6 +8,7 @@ import dev.maejvm.data.Transform;
 import dev.maejvm.data.source.Datasets;
 import dev.maejvm.data.source.FashionMnist;
 import dev.maejvm.experiments.cli.ConfigOverrides;
+import dev.maejvm.experiments.cli.DataParallel;
 import dev.maejvm.experiments.progress.ProgressListener;
 import dev.maejvm.experiments.tracking.Lineage;
 import dev.maejvm.experiments.tracking.Tracker;
@@ -127,6 +128,7 @@ public final class LinprobeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        DataParallel job = DataParallel.open();
         Path last = out.resolve(LinearProbe.LAST);
         Dataset train = Datasets.open(data != null ? data : FashionMnist.trainImages(), true);
         Path valPath = valData != null ? valData : data == null ? FashionMnist.testImages() : null;
@@ -151,52 +153,84 @@ public final class LinprobeCommand implements Callable<Integer> {
         ClassificationData.requireLabels(val, cfg.numClasses());
         float[][] norm = source.mean() != null ? new float[][] {source.mean(), source.std()}
                 : MaeDataRecipe.statistics(train, data == null, cfg.model());
-        System.err.println("mae linprobe: resolved config");
-        cfg.flatten().forEach((key, v) -> System.err.printf("  %-24s %s%n", key, v));
-        System.err.printf("  actual lr %.3e = blr * %d / 256 (LARS)%n", cfg.actualLr(), cfg.batchSize());
+        if (cfg.batchSize() < 2 * job.group().size()) {             // BatchNorm's batch variance needs 2 rows a rank
+            throw new IllegalArgumentException("--batch-size " + cfg.batchSize() + " is the global batch, split over "
+                    + job.group().size() + " ranks, and the probe's BatchNorm needs at least 2 examples a rank: give at least "
+                    + 2 * job.group().size());
+        }
         Files.createDirectories(out);
-        Files.writeString(out.resolve("config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
-                .writeValueAsString(cfg.flatten()));
+        if (job.root()) {
+            System.err.println("mae linprobe: resolved config");
+            cfg.flatten().forEach((key, v) -> System.err.printf("  %-24s %s%n", key, v));
+            System.err.printf("  actual lr %.3e = blr * %d / 256 (LARS)%n", cfg.actualLr(), cfg.batchSize());
+            System.err.printf("  data-parallel: %s%n", job.describe(cfg.batchSize()));
+            Files.writeString(out.resolve("config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(cfg.flatten()));
+        }
 
         ParamStore encoderStore = LinearProbe.encoderStore();
         VisionTransformer encoder = LinearProbe.encoder(cfg.model(), encoderStore, 0);
         var report = PretrainedEncoder.load(source, encoderStore, cfg.model(), name -> false);
-        System.err.printf("loaded the %s encoder from %s (%d file keys skipped%s)%n", source.preset(), source.file(),
-                report.unexpected().size(), report.interpolated().isEmpty() ? "" : "; interpolated " + report.interpolated());
+        if (job.root()) {
+            System.err.printf("loaded the %s encoder from %s (%d file keys skipped%s)%n", source.preset(), source.file(),
+                    report.unexpected().size(), report.interpolated().isEmpty() ? "" : "; interpolated " + report.interpolated());
+        }
         int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
         Transform t = ClassificationData.evaluationTransform(cfg.model().imgSize(), cfg.model().inChans(), 0.875, norm[0], norm[1]);
         FeatureExtractor fx = new FeatureExtractor(encoder, cfg.globalPool(), 128, threads);
         String key = source.file().toAbsolutePath() + "|" + cfg.globalPool() + "|";
+        // rank 0 extracts and caches the features; the others then read its cache (a shared --out)
+        if (!job.root()) {
+            job.group().barrier();
+        }
         FeatureExtractor.Features trainF = FeatureCache.get(out.resolve("features-train.safetensors"), key + train.describe(), fx,
                 train, t);
         FeatureExtractor.Features valF = val == null ? null
                 : FeatureCache.get(out.resolve("features-val.safetensors"), key + val.describe(), fx, val, t);
-        System.err.printf("features: %d training, %d validation (%s)%n", trainF.size(), valF == null ? 0 : valF.size(),
-                trainF.seconds() > 0 ? String.format("%.0f images/s", trainF.perSecond()) : "cached");
+        if (job.root()) {
+            job.group().barrier();
+        }
+        if (job.root()) {
+            System.err.printf("features: %d training, %d validation (%s)%n", trainF.size(), valF == null ? 0 : valF.size(),
+                    trainF.seconds() > 0 ? String.format("%.0f images/s", trainF.perSecond()) : "cached");
+        }
 
         ProbeHead head = new ProbeHead(cfg.model().embedDim(), cfg.numClasses(), cfg.seed());
         Lars optimizer = LinearProbe.optimizer(cfg, head);
         TrainState start = resumed == null ? TrainState.fresh() : LinearProbe.restore(last, encoderStore, head, optimizer).state();
         long totalSteps = cfg.loop().totalSteps(trainF.size() / cfg.batchSize());
         if (start.step() >= totalSteps) {
-            System.err.printf("nothing to do: the checkpoint is at step %d of %d%n", start.step(), totalSteps);
+            if (job.root()) {
+                System.err.printf("nothing to do: the checkpoint is at step %d of %d%n", start.step(), totalSteps);
+            }
             return 0;
         }
-        Tracker journal = tracking.listener();
-        TrainingListener listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
-        RunSession session = new RunSession(listener, journal::close);
+        TrainingListener listener;
+        RunSession session;
+        if (job.root()) {
+            Tracker journal = tracking.listener();
+            listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
+            session = new RunSession(listener, journal::close);
+        } else {                                            // rank 0 alone tracks, logs and writes
+            listener = new TrainingListeners(List.of());
+            session = new RunSession(listener, null);
+        }
         Map<String, String> tags = new LinkedHashMap<>();
         tags.put("mae.data", train.describe());
         if (!source.runId().isEmpty()) {
             tags.putAll(Lineage.fromCheckpoint(source.runId(), source.file()).tags());
         }
-        TrainState begin = session.start(new RunStart("linprobe", "linprobe-" + cfg.preset(), cfg.tracked(), tags, out,
+        TrainState begin = session.start(new RunStart("linprobe", "linprobe-" + cfg.preset(),
+                job.tracked(cfg.tracked(), cfg.batchSize()), tags, out,
                 start.runId(), start.step()), start);
         LinearProbe probe = new LinearProbe(cfg, encoderStore, head, optimizer, trainF, valF, listener, out,
                 new Checkpoint.DataInfo(train.describe(), norm[0], norm[1]),
                 (epoch, r) -> System.err.printf("%nepoch %d: val top-1 %.2f %%, top-5 %.2f %%, loss %.4f%n", epoch, r.top1(),
-                        r.top5(), r.loss()));
+                        r.top5(), r.loss()), job.group());
         session.run(probe.trainer(), begin, totalSteps, result -> {
+            if (!job.root()) {
+                return;
+            }
             System.err.printf("%ndone at step %d.%n", result.state().step());
             System.err.printf("  best val top-1:  %s%n", probe.best().bestEpoch() < 0 ? "none (no validation data)"
                     : String.format("%.2f %% at epoch %d", probe.best().best(), probe.best().bestEpoch()));

@@ -2,6 +2,7 @@ package dev.maejvm.experiments.cli.pretrain;
 
 import dev.maejvm.data.Dataset;
 import dev.maejvm.data.source.FashionMnist;
+import dev.maejvm.experiments.cli.DataParallel;
 import dev.maejvm.experiments.cli.knn.KnnSources;
 import dev.maejvm.finetune.knn.FeatureExtractor;
 import dev.maejvm.finetune.knn.KnnConfig;
@@ -54,7 +55,8 @@ import picocli.CommandLine.Option;
 @Command(name = "pretrain", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Pretrain a ViT as a masked autoencoder (He et al. 2021).",
             "Without --data: the tiny preset on Fashion-MNIST (Debian's dataset-fashion-mnist), 1 epoch, at most 300 steps.",
-            "A checkpoint found in --out is resumed (the same trajectory continues)."})
+            "A checkpoint found in --out is resumed (the same trajectory continues).",
+            "Under mpirun (docs/DISTRIBUTED.md) the ranks train data-parallel: --batch-size is the global batch, split over them."})
 public final class PretrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", description = "Images: a folder (searched recursively), an IDX images file, CIFAR-10/100 binary (a .bin file or a folder of batches), or a list file (.txt: 'path [label]' per line). Default: Fashion-MNIST train set.")
@@ -106,8 +108,11 @@ public final class PretrainCommand implements Callable<Integer> {
     @Mixin
     dev.maejvm.experiments.tracking.TrackingOptions tracking;
 
+    private DataParallel job;
+
     @Override
     public Integer call() throws Exception {
+        job = DataParallel.open();
         if (reconImages < 0) {
             throw new IllegalArgumentException("--recon-images must be >= 0 (0: no pictures), got " + reconImages);
         }
@@ -126,28 +131,35 @@ public final class PretrainCommand implements Callable<Integer> {
         Optional<Path> checkpoint = resume != null ? Optional.of(resume) : PretrainCheckpoint.find(out);
         Checkpoint.Info info = checkpoint.isPresent() ? PretrainCheckpoint.info(checkpoint.get()) : null;
         PretrainConfig cfg = info != null ? options.resumed(info.config()) : options.fresh(data == null);
+        job.requireBatch(cfg.batchSize(), "--batch-size");
         int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
-        printResolved(cfg, checkpoint);
-        if (knnTrain != null) {
+        if (job.root()) {
+            printResolved(cfg, checkpoint);
+        }
+        if (knnTrain != null && job.root()) {
             System.err.printf("  kNN monitor: every %d epoch%s (k %d, T %s, cls token); bank %s; val %s%n", knnEvery,
                     knnEvery == 1 ? "" : "s", KnnConfig.DEFAULT_K, KnnConfig.DEFAULT_TEMPERATURE,
                     FeatureExtractor.evenlySpaced(knnTrain, knnTrainLimit).describe(),
                     FeatureExtractor.evenlySpaced(knnVal, knnValLimit).describe());
         }
         Files.createDirectories(out);
-        Files.writeString(out.resolve("config.json"), new com.fasterxml.jackson.databind.ObjectMapper()
-                .writerWithDefaultPrettyPrinter().writeValueAsString(cfg.flatten()));
+        if (job.root()) {
+            Files.writeString(out.resolve("config.json"), new com.fasterxml.jackson.databind.ObjectMapper()
+                    .writerWithDefaultPrettyPrinter().writeValueAsString(cfg.flatten()));
+        }
 
         MaskedAutoencoder model = MaskedAutoencoder.create(cfg.model(), DataType.FLOAT, cfg.seed());
         AdamW optimizer = new AdamW(model.params(), new AdamWConfig(0.9, 0.95, 1e-8, cfg.weightDecay()));
         TrainState start = TrainState.fresh();
         if (checkpoint.isPresent()) {
-            start = PretrainCheckpoint.restore(checkpoint.get(), model, optimizer).state();
-            System.err.printf("resuming from %s: epoch %d, step %d%n", checkpoint.get(), start.epoch(), start.step());
+            start = PretrainCheckpoint.restore(checkpoint.get(), model, optimizer).state();    // every rank reads it
+            if (job.root()) {
+                System.err.printf("resuming from %s: epoch %d, step %d%n", checkpoint.get(), start.epoch(), start.step());
+            }
         }
-        try (MaeData pd = MaeDataRecipe.open(data, cfg, threads, onBadImage)) {
+        try (MaeData pd = MaeDataRecipe.open(data, cfg, threads, onBadImage, job.split())) {
             List<Evaluator.Scheduled> evaluators = new ArrayList<>();
-            if (knnTrain != null) {
+            if (knnTrain != null && job.root()) {
                 evaluators.add(new Evaluator.Scheduled(knnMonitor(cfg, model, pd, knnTrain, knnVal, threads), knnEvery, false));
             }
             return train(cfg, model, optimizer, start, pd, evaluators);
@@ -171,7 +183,7 @@ public final class PretrainCommand implements Callable<Integer> {
     private int train(PretrainConfig cfg, MaskedAutoencoder model, AdamW optimizer, TrainState start, MaeData pd,
                       List<Evaluator.Scheduled> evaluators) throws IOException {
         long totalSteps = cfg.loop().totalSteps(pd.batches().batchesPerEpoch());
-        if (knnEvery != null && start.step() < totalSteps && !KnnSources.monitorRuns(knnEvery, cfg.epochs(), start.epoch(),
+        if (knnEvery != null && job.root() && start.step() < totalSteps && !KnnSources.monitorRuns(knnEvery, cfg.epochs(), start.epoch(),
                 pd.batches().batchesPerEpoch(), cfg.accumIter(), totalSteps)) {
             System.err.printf("note: the kNN monitor runs at the end of an epoch (every %d), and this run stops at step %d, "
                     + "before one (%d steps an epoch): it will record no kNN accuracy. Let the epoch finish (--max-steps 0: no "
@@ -179,16 +191,25 @@ public final class PretrainCommand implements Callable<Integer> {
                     pd.batches().batchesPerEpoch() / cfg.accumIter(), out.resolve(PretrainCheckpoint.FILE_NAME));
         }
         if (start.step() >= totalSteps) {
-            System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs or --max-steps to go on)%n",
-                    start.step(), totalSteps);
+            if (job.root()) {
+                System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs or --max-steps to go on)%n",
+                        start.step(), totalSteps);
+            }
             return 0;
         }
-        dev.maejvm.experiments.tracking.Tracker journal = tracking.listener();   // journal + MLflow when configured
-        // the journal first: its run id is the one checkpoints keep
-        TrainingListener listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
-        RunSession session = new RunSession(listener, journal::close);
-        TrainState begin = session.start(new RunStart("pretrain", "pretrain-" + cfg.preset(), cfg.tracked(), runTags(pd), out,
-                start.runId(), start.step()), start);
+        TrainingListener listener;
+        RunSession session;
+        if (job.root()) {
+            dev.maejvm.experiments.tracking.Tracker journal = tracking.listener();   // journal + MLflow when configured
+            // the journal first: its run id is the one checkpoints keep
+            listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
+            session = new RunSession(listener, journal::close);
+        } else {                                            // rank 0 alone tracks, logs and writes
+            listener = new TrainingListeners(List.of());
+            session = new RunSession(listener, null);
+        }
+        TrainState begin = session.start(new RunStart("pretrain", "pretrain-" + cfg.preset(),
+                job.tracked(cfg.tracked(), cfg.batchSize()), runTags(pd), out, start.runId(), start.step()), start);
         listener.artifactWritten(out.resolve("config.json"), "");
 
         INDArray samples = reconImages > 0 ? pd.samples(reconImages) : null;
@@ -200,9 +221,12 @@ public final class PretrainCommand implements Callable<Integer> {
                         writeReconstructions(m, samples, pd, epoch, listener, cfg.seed(), cfg.maskRatio());
                     }
                 },
-                new EpochLog(out.resolve("log.txt")), evaluators);
+                new EpochLog(out.resolve("log.txt")), evaluators, job.group());
         try {
             session.run(trainer.trainer(), begin, totalSteps, result -> {
+                if (!job.root()) {
+                    return;
+                }
                 Map<String, String> meta = Map.of("source", "mae pretrain", "step", String.valueOf(result.state().step()));
                 StateDict.save(out.resolve("mae.safetensors"), model, false, meta);
                 StateDict.save(out.resolve("encoder.safetensors"), model, true, meta);
@@ -212,7 +236,8 @@ public final class PretrainCommand implements Callable<Integer> {
             });
             return 0;
         } catch (NonFiniteLossException e) {
-            System.err.println("error: " + e.getMessage() + " Checkpoint: " + out.resolve(PretrainCheckpoint.FILE_NAME));
+            System.err.println((job.distributed() ? "rank " + job.group().rank() + ": " : "") + "error: " + e.getMessage()
+                    + " Checkpoint: " + out.resolve(PretrainCheckpoint.FILE_NAME));
             return 1;
         }
     }
@@ -246,6 +271,7 @@ public final class PretrainCommand implements Callable<Integer> {
         cfg.flatten().forEach((k, v) -> System.err.printf("  %-22s %s%n", k, v));
         System.err.printf("  base lr (blr) %.3e, actual lr %.3e = blr * %d / 256 (effective batch %d = %d x %d)%n",
                 cfg.blr(), cfg.actualLr(), cfg.effectiveBatch(), cfg.effectiveBatch(), cfg.batchSize(), cfg.accumIter());
+        System.err.printf("  data-parallel: %s%n", job.describe(cfg.batchSize()));
         System.err.printf("  data: %s; output: %s%s%n", data == null ? "Fashion-MNIST (quick start)" : data, out.toAbsolutePath(),
                 checkpoint.map(c -> "; resuming " + c).orElse(""));
     }
