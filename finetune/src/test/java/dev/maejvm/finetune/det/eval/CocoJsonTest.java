@@ -51,6 +51,8 @@ class CocoJsonTest {
     void fileOrderImageIdsAreCocoDatasetsSamples(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("instances.json");
         Files.writeString(f, GT.replace('\'', '"'));
+        Files.write(dir.resolve("a.jpg"), new byte[0]);                 // the set checks that its images are on disk
+        Files.write(dir.resolve("b.jpg"), new byte[0]);                 // (it does not decode them here)
         CocoDataset ds = new CocoDataset(f, dir, null);
         CocoGroundTruth gt = CocoGroundTruthJson.read(f);
         assertEquals(ds.size(), gt.imageIdsInFileOrder().size());
