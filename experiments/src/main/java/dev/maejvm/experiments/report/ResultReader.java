@@ -30,12 +30,17 @@ import java.util.stream.Stream;
  *   <li>{@code knn.top1}: weighted k-NN top-1; {@code knn.hours}</li>
  * </ul>
  * Hours are the sum over a stage's attempts as the journal saw them (first to last record of each
- * attempt), so a resumed stage counts its compute, not the pause.
+ * attempt), so a resumed stage counts its compute, not the pause. Only finished stages give numbers.
  */
 public final class ResultReader {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ResultReader() {}
+
+    /** The points of these names under {@code out} (a spec's points; other folders there are not read), in index order. */
+    public static List<PointResult> read(Path out, java.util.Collection<String> names) {
+        return read(out).stream().filter(p -> names.contains(p.name())).toList();
+    }
 
     /** Every point under {@code out} (folders with a point.json), in index order. */
     public static List<PointResult> read(Path out) {
@@ -71,7 +76,9 @@ public final class ResultReader {
             Path stageDir = dir.resolve(rel).normalize();
             StageStatus st = StageStatus.read(stageDir);
             status.put(stage, st == null ? "missing" : st.status());
-            stageMetrics(stage, stageDir, metrics);
+            if (st != null && st.finished()) {              // a failed or cut-off stage's numbers are not results
+                stageMetrics(stage, stageDir, metrics);
+            }
         });
         return new PointResult((String) m.get("name"), values, metrics, status);
     }

@@ -46,6 +46,7 @@ public record ExperimentSpec(Path file, String name, String description, List<Sp
     private static final class Parser {
         private final Path file;
         private final Map<String, Integer> baseLines = new LinkedHashMap<>();
+        private int stagesLine = 1;
 
         Parser(Path file) {
             this.file = file;
@@ -67,6 +68,7 @@ public record ExperimentSpec(Path file, String name, String description, List<Sp
             List<Long> seeds = seeds(root.entries().get("seeds"));
             Map<SpecStage, Map<String, String>> base = base(root.entries().get("base"), stages);
             List<Axis> axes = axes(root.entries().get("axes"), stages);
+            stagesLine = root.keyLines().get("stages");
             List<ExperimentPoint> points = expand(name, stages, seeds, base, axes);
             return new ExperimentSpec(file, name, description, stages, seeds, base, axes, points);
         }
@@ -144,6 +146,9 @@ public record ExperimentSpec(Path file, String name, String description, List<Sp
                 if (v instanceof SpecNode.Mapping sub) {
                     flatten(stage, key + ".", sub, into);
                 } else {
+                    if (into.containsKey(key)) {
+                        throw error(line, stage.id() + "." + key + " is set twice (line " + baseLines.get(stage.id() + "." + key) + ")");
+                    }
                     into.put(key, scalar(v, stage.id() + "." + key));
                     baseLines.put(stage.id() + "." + key, line);
                 }
@@ -231,7 +236,7 @@ public record ExperimentSpec(Path file, String name, String description, List<Sp
             for (SpecStage s : stages) {
                 Map<String, String> settings = p.settings(s);
                 if (s.needsPretrain(settings) && !stages.contains(SpecStage.PRETRAIN)) {
-                    throw error(1, "stage " + s.id() + " reads the point's pretraining checkpoint, but pretrain is not"
+                    throw error(stagesLine, "stage " + s.id() + " reads the point's pretraining checkpoint, but pretrain is not"
                             + " in stages" + (s == SpecStage.FINETUNE ? " (or set finetune.init: scratch)" : ""));
                 }
                 try {

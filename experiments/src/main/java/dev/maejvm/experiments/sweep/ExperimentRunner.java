@@ -69,7 +69,9 @@ public final class ExperimentRunner {
             for (SpecStage s : spec.stages()) {
                 Map<String, String> settings = p.settings(s);
                 Path upstream = s.needsPretrain(settings) ? dirs.get(SpecStage.PRETRAIN) : null;
-                List<Object> identity = java.util.Arrays.asList(s, settings, upstream);
+                // a stage without a checkpoint to read (a scratch fine-tuning) still trains the point's model
+                Object model = upstream == null ? List.of(preset(p), StageInvocation.scratchModel(p.settings(SpecStage.PRETRAIN))) : null;
+                List<Object> identity = java.util.Arrays.asList(s, settings, upstream, model);
                 dirs.put(s, shared.computeIfAbsent(identity, k -> out.resolve(p.name()).resolve(s.id())));
             }
             layout.put(p.name(), dirs);
@@ -77,8 +79,41 @@ public final class ExperimentRunner {
         return layout;
     }
 
+    /** The command line of a stage of a point, as it runs (and as a dry run prints it). */
+    public List<String> args(ExperimentPoint p, SpecStage s, Map<SpecStage, Path> dirs, String parentRunId) {
+        Map<String, String> settings = p.settings(s);
+        return StageInvocation.args(s, settings, dirs.get(s), s.needsPretrain(settings) ? dirs.get(SpecStage.PRETRAIN) : null,
+                preset(p), StageInvocation.scratchModel(p.settings(SpecStage.PRETRAIN)), tracking, parentRunId);
+    }
+
+    /**
+     * Refuses to go on with stages that finished under other settings (the spec was edited): their
+     * results would be reported as the new settings'. Tracking options may differ.
+     */
+    public void requireUnchanged() {
+        Map<String, Map<SpecStage, Path>> layout = layout();
+        List<String> changed = new ArrayList<>();
+        for (ExperimentPoint p : spec.points()) {
+            for (SpecStage s : spec.stages()) {
+                StageStatus st = StageStatus.read(layout.get(p.name()).get(s));
+                if (st != null && st.finished() && !st.args().isEmpty()) {
+                    List<String> now = StageInvocation.withoutTracking(args(p, s, layout.get(p.name()), null));
+                    if (!StageInvocation.withoutTracking(st.args()).equals(now)) {
+                        changed.add(p.name() + " " + s.id() + " ran as: ./mae " + String.join(" ", StageInvocation.withoutTracking(st.args()))
+                                + "\n    the spec now says: ./mae " + String.join(" ", now));
+                    }
+                }
+            }
+        }
+        if (!changed.isEmpty()) {
+            throw new IllegalArgumentException("finished stages in " + out + " ran with other settings than the spec's now"
+                    + " (use a new --out, or delete those stage folders to run them again):\n  " + String.join("\n  ", changed));
+        }
+    }
+
     /** @param parentRunId the experiment's run (children are tagged with it), or null */
     public Outcome run(String parentRunId) {
+        requireUnchanged();
         Map<String, Map<SpecStage, Path>> layout = layout();
         int ran = 0;
         int skipped = 0;
@@ -114,8 +149,7 @@ public final class ExperimentRunner {
                     failures.add(p.name() + " " + s.id() + ": " + why);
                     continue;
                 }
-                List<String> args = StageInvocation.args(s, settings, dir, reads ? dirs.get(SpecStage.PRETRAIN) : null,
-                        preset(p), tracking, parentRunId);
+                List<String> args = args(p, s, dirs, parentRunId);
                 log.printf("experiment %s: %s %s: ./mae %s%n", spec.name(), p.name(), s.id(), String.join(" ", args));
                 StageStatus status = runStage(s, args);
                 status.write(dir);
@@ -171,7 +205,7 @@ public final class ExperimentRunner {
     }
 
     /** The model of the point: its pretraining preset, or the fine-tuning's own, or the default. */
-    private static String preset(ExperimentPoint p) {
+    public static String preset(ExperimentPoint p) {
         String pre = p.settings(SpecStage.PRETRAIN).get("preset");
         if (pre != null) {
             return pre;

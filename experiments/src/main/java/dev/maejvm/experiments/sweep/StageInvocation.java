@@ -22,6 +22,35 @@ public final class StageInvocation {
     private StageInvocation() {}
 
     /**
+     * The encoder settings of a point's pretraining as a fine-tuning's config keys
+     * ({@code model.encoder.embedDim} → {@code model.embedDim}): what a scratch fine-tuning of the
+     * point must set to train the pretrained model's architecture.
+     */
+    public static Map<String, String> scratchModel(Map<String, String> pretrainSettings) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        pretrainSettings.forEach((k, v) -> {
+            if (k.startsWith("model.encoder.") && !k.equals("model.encoder.dropPathRate") && !k.equals("model.encoder.posEmbed")) {
+                m.put("model." + k.substring("model.encoder.".length()), v);
+            }
+        });
+        return m;
+    }
+
+    /** The arguments that decide what a stage computes: its command line without the tracking options. */
+    public static List<String> withoutTracking(List<String> args) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--tracking-uri") || a.equals("--experiment-name") || a.equals("--tag")) {
+                i++;
+            } else {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    /**
      * A spec's stage is its command's official defaults plus the spec's settings; but {@code ./mae
      * pretrain} without {@code --data} shortens its budget for a first try (quick start), so the
      * length keys the spec leaves alone are passed at their official values.
@@ -41,11 +70,13 @@ public final class StageInvocation {
      * @param stageDir the stage's output folder
      * @param pretrainDir the point's pretraining folder (null when the stage does not read it)
      * @param preset the point's preset (a scratch fine-tuning trains this model)
+     * @param scratchModel the encoder settings a scratch fine-tuning takes from the point's pretraining
+     *     (FinetuneConfig's {@code model.*} keys), so that it trains the same model
      * @param tracking tracking options to pass on ({@code --tracking-uri} ...), already as arguments
      * @param parentRunId the experiment's run id, or null
      */
     public static List<String> args(SpecStage stage, Map<String, String> settings, Path stageDir, Path pretrainDir,
-                                    String preset, List<String> tracking, String parentRunId) {
+                                    String preset, Map<String, String> scratchModel, List<String> tracking, String parentRunId) {
         List<String> a = new ArrayList<>();
         a.add(stage.id());
         Path checkpoint = pretrainDir == null ? null : pretrainDir.resolve(PretrainCheckpoint.FILE_NAME);
@@ -55,6 +86,11 @@ public final class StageInvocation {
                 a.addAll(List.of("--out", stageDir.toString()));
                 if (checkpoint == null) {
                     a.addAll(List.of("--from-scratch", "--preset", preset));
+                    for (Map.Entry<String, String> e : scratchModel.entrySet()) {
+                        if (!settings.containsKey(e.getKey())) {
+                            a.addAll(List.of("--set", e.getKey() + "=" + e.getValue()));
+                        }
+                    }
                 } else {
                     a.addAll(List.of("--pretrained", checkpoint.toString()));
                 }

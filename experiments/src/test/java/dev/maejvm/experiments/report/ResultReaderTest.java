@@ -75,10 +75,20 @@ class ResultReaderTest {
     }
 
     @Test
-    void unfinishedStagesAreListed() throws IOException {
+    void unfinishedStagesAreListedAndGiveNoNumbers() throws IOException {
         point(0, "0.5", 0, 90.0, 89.0, 0.70);
         Files.delete(out.resolve("p00-maskRatio=0.5-seed=0/knn/stage.json"));
-        String md = ResultsTable.of(ResultReader.read(out)).markdown();
+        List<PointResult> points = ResultReader.read(out);
+        assertTrue(!points.get(0).metrics().containsKey("knn.top1"), "a stage that did not finish gives no result");
+        String md = ResultsTable.of(points).markdown();
         assertTrue(md.contains("not finished: p00-maskRatio=0.5-seed=0 knn missing"), md);
+    }
+
+    @Test
+    void onlyTheSpecsPointsAreRead() throws IOException {
+        point(0, "0.5", 0, 90.0, 89.0, 0.70);
+        point(1, "0.75", 0, 93.0, 93.0, 0.80);
+        assertEquals(List.of("p01-maskRatio=0.75-seed=0"),
+                ResultReader.read(out, List.of("p01-maskRatio=0.75-seed=0")).stream().map(PointResult::name).toList());
     }
 }

@@ -116,6 +116,11 @@ class ExperimentSpecTest {
                 "name: x\nstages: [pretrain]\nstages: [knn]\n"))).line(), "a duplicate key");
         assertEquals(4, assertThrows(SpecException.class, () -> ExperimentSpec.load(spec(
                 "name: x\nstages: [pretrain, finetune]\naxes:\n  finetune.init: [pretrained, random]\n"))).line());
+        assertEquals(2, needs.line(), "the stages line");
+        SpecException twice = assertThrows(SpecException.class, () -> ExperimentSpec.load(spec(
+                "name: x\nstages: [pretrain]\nbase:\n  pretrain:\n    model.decoderDepth: 2\n    model: {decoderDepth: 4}\n")));
+        assertEquals(6, twice.line());
+        assertTrue(twice.getMessage().contains("set twice"), twice.getMessage());
     }
 
     @Test

@@ -122,6 +122,40 @@ class ExperimentRunnerTest {
     }
 
     @Test
+    void aFinishedStageWhoseSettingsChangedIsRefusedNotReused() throws IOException {
+        Path out = dir.resolve("out");
+        runner(spec(), out, new Fake()).run(null);
+        String yaml = Files.readString(dir.resolve("spec.yaml")).replace("finetune: {epochs: 1}", "finetune: {epochs: 2}");
+        Files.writeString(dir.resolve("spec.yaml"), yaml);
+        ExperimentSpec edited = ExperimentSpec.load(dir.resolve("spec.yaml"));
+        Fake again = new Fake();
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> runner(edited, out, again).run(null));
+        assertTrue(e.getMessage().contains("finetune") && e.getMessage().contains("epochs=2"), e.getMessage());
+        assertEquals(0, again.calls.size(), "nothing ran");
+    }
+
+    /** A scratch fine-tuning reads no checkpoint, but trains the point's model: points with other models do not share it. */
+    @Test
+    void scratchRunsOfDifferentModelsAreNotShared() throws IOException {
+        Path f = dir.resolve("models.yaml");
+        Files.writeString(f, """
+                name: widths
+                stages: [pretrain, finetune]
+                base:
+                  pretrain: {preset: micro, epochs: 1}
+                  finetune: {epochs: 1, init: scratch}
+                axes:
+                  pretrain.model.encoder.embedDim: [32, 64]
+                """);
+        Fake fake = new Fake();
+        runner(ExperimentSpec.load(f), dir.resolve("w"), fake).run(null);
+        List<List<String>> scratch = fake.calls.stream().filter(c -> c.contains("--from-scratch")).toList();
+        assertEquals(2, scratch.size(), fake.calls.toString());
+        assertTrue(scratch.get(0).contains("model.embedDim=32") && scratch.get(1).contains("model.embedDim=64"), scratch.toString());
+    }
+
+    @Test
     void aThrowingCommandIsAFailureNotTheEnd() throws IOException {
         Path out = dir.resolve("out");
         int[] n = {0};

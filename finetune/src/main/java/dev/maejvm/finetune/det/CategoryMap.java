@@ -20,6 +20,14 @@ public record CategoryMap(List<Integer> ids, List<String> names) {
         if (ids.isEmpty()) {
             throw new IllegalArgumentException("a detection set needs at least one category");
         }
+        if (names.size() != ids.size()) {
+            throw new IllegalArgumentException(ids.size() + " category ids but " + names.size() + " names");
+        }
+        for (int i = 1; i < ids.size(); i++) {
+            if (ids.get(i) <= ids.get(i - 1)) {
+                throw new IllegalArgumentException("category ids must be increasing and distinct, got " + ids);
+            }
+        }
     }
 
     /** @param categories id to name, as {@link dev.maejvm.data.detection.DetectionDataset#categories()} gives them */
@@ -53,5 +61,18 @@ public record CategoryMap(List<Integer> ids, List<String> names) {
     /** Whether another set's categories are these (a checkpoint's head must match the data it is given). */
     public boolean sameAs(CategoryMap other) {
         return ids.equals(other.ids);
+    }
+
+    /**
+     * Refuses a set whose categories are not the ones a checkpoint's head was trained on (by id,
+     * or by count when the checkpoint did not record them).
+     *
+     * @param what the option or file the set came from, for the message
+     */
+    public void requireMatches(java.util.Optional<CategoryMap> trained, int numClasses, String what) {
+        if (trained.isPresent() ? !sameAs(trained.get()) : size() != numClasses) {
+            throw new IllegalArgumentException(what + " has the categories " + ids + ", but the checkpoint's head was trained on "
+                    + trained.map(t -> t.ids().toString()).orElse(numClasses + " classes"));
+        }
     }
 }

@@ -22,13 +22,16 @@ import java.util.Set;
  * @param pyramidScales the simple feature pyramid's scales of the last map, each 4, 2, 1 or 0.5
  *     (ViTDet: all four; with patch 4 the map already has stride 4, so 1 and 0.5)
  * @param extraLevels coarser levels after the last scale, each a 2x2 max pooling of the previous
- *     level (detectron2's LastLevelMaxPool for P6)
+ *     level (the head's P6, P7; detectron2's LastLevelMaxPool subsamples with kernel 1 instead)
  * @param channels the pyramid's and the head's width (detectron2: 256)
  * @param headConvs 3x3 conv + GroupNorm(32 or fewer groups) + ReLU layers in each tower (FCOS: 4)
  * @param numClasses object classes (the dataset's categories, in id order)
+ * @param categoryIds the training set's category ids, class index i being the i-th (empty: not recorded, a checkpoint
+ *     of before they were)
+ * @param categoryNames their names (commas written as semicolons: the list is stored comma-separated)
  * @param batchSize images per iteration
  * @param lr the peak learning rate (ViTDet: 1e-4 at batch 64)
- * @param weightDecay AdamW's (0.1), not on norms, biases and the position table
+ * @param weightDecay AdamW's (0.1), not on norm layers and the position table (biases are decayed, as detectron2)
  * @param layerDecay layer-wise lr decay of the backbone's blocks (ViTDet: 0.7)
  * @param schedule {@code cosine}, or {@code step}: x0.1 at 88.9 % and 96.3 % of training (detectron2's)
  * @param flipProb horizontal flip probability in training
@@ -50,6 +53,8 @@ public record DetectConfig(
         int channels,
         int headConvs,
         int numClasses,
+        List<Integer> categoryIds,
+        List<String> categoryNames,
         int epochs,
         long maxSteps,
         int batchSize,
@@ -111,6 +116,12 @@ public record DetectConfig(
         if (numClasses < 1) {
             throw new IllegalArgumentException("numClasses must be >= 1, got " + numClasses);
         }
+        categoryIds = List.copyOf(categoryIds);
+        categoryNames = List.copyOf(categoryNames);
+        if (!categoryIds.isEmpty() && (categoryIds.size() != numClasses || categoryNames.size() != numClasses)) {
+            throw new IllegalArgumentException("categoryIds and categoryNames must list the " + numClasses + " classes, got "
+                    + categoryIds.size() + " and " + categoryNames.size());
+        }
         positive("epochs", epochs);
         positive("batchSize", batchSize);
         positive("accumIter", accumIter);
@@ -163,6 +174,20 @@ public record DetectConfig(
      * four (12 blocks: 2, 5, 8, 11); the width is detectron2's 256 for encoders of 384 and more,
      * 64 for the small presets (a budget choice for a 2-core machine, stated in docs/DETECTION.md).
      */
+    public static DetectConfig defaults(String preset, String pretrained, ViTConfig model, CategoryMap categories) {
+        return withCategories(defaults(preset, pretrained, model, categories.size()), categories);
+    }
+
+    /** The same config for this set's categories. */
+    public static DetectConfig withCategories(DetectConfig c, CategoryMap categories) {
+        Map<String, String> flat = c.flatten();
+        flat.put("numClasses", Integer.toString(categories.size()));
+        flat.put("categoryIds", String.join(",", categories.ids().stream().map(String::valueOf).toList()));
+        flat.put("categoryNames", String.join(",", categories.names().stream().map(n -> n.replace(',', ';')).toList()));
+        return fromFlat(flat);
+    }
+
+    /** ViTDet's recipe with {@code numClasses} anonymous classes (categories not recorded). */
     public static DetectConfig defaults(String preset, String pretrained, ViTConfig model, int numClasses) {
         List<Double> scales = new ArrayList<>();
         for (double s : new double[] {4, 2, 1, 0.5}) {
@@ -178,12 +203,22 @@ public record DetectConfig(
         }
         int channels = model.embedDim() >= 384 ? 256 : 64;
         return new DetectConfig(preset, pretrained, model.withDropPathRate(0.1).withPosEmbed(ViTConfig.PosEmbedKind.LEARNED),
-                8, List.copyOf(new java.util.LinkedHashSet<>(global)), scales, extra, channels, 4, numClasses,
+                8, List.copyOf(new java.util.LinkedHashSet<>(global)), scales, extra, channels, 4, numClasses, List.of(), List.of(),
                 12, 0, 16, 1, 1e-4, 0, 1, 0.1, 0.7, COSINE, 0, 0.5, 0.5, 1.5, 0.05, 1000, 0.6, 100, 0, 1, 1);
     }
 
+    /** A checkpoint's config; one from before the categories were recorded reads with them unknown. */
     public static DetectConfig fromFlat(Map<String, String> flat) {
-        return Configs.unflatten(DetectConfig.class, flat);
+        Map<String, String> m = new java.util.LinkedHashMap<>(flat);
+        m.putIfAbsent("categoryIds", "");
+        m.putIfAbsent("categoryNames", "");
+        return Configs.unflatten(DetectConfig.class, m);
+    }
+
+    /** The categories the head was trained on, or empty when the checkpoint did not record them. */
+    public java.util.Optional<CategoryMap> categories() {
+        return categoryIds.isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(new CategoryMap(categoryIds, categoryNames));
     }
 
     public Map<String, String> flatten() {

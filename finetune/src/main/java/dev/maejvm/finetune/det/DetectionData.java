@@ -16,8 +16,9 @@ import dev.maejvm.data.transform.Transforms;
  * (a random scale in [scaleMin, scaleMax] of the input size, the aspect kept, then cropped or
  * padded with 0 to input x input; boxes clipped, dropped when nothing is left), a horizontal flip,
  * normalisation; shuffled, the last partial batch dropped. Evaluation: the longer side resized to
- * the input size, padded to a square, normalised; in order, every image ({@link #evalScale} maps
- * its detections back to the image's own pixels).
+ * the input size, padded to a square, normalised; in order, every image ({@link EvalGeometry} maps
+ * its detections back to the image's own pixels). Padding is 0 before normalisation (detectron2 pads
+ * the normalised image with 0); training and evaluation pad alike.
  */
 public final class DetectionData implements AutoCloseable {
     private final DataLoader train;
@@ -63,18 +64,6 @@ public final class DetectionData implements AutoCloseable {
         return pixels(Transforms.toChannels(cfg.model().inChans()))
                 .then((ex, rng) -> BoxTransforms.pad(fit.resize(ex, 1), size, size, 0f))
                 .then(pixels(Transforms.normalize(mean, std)));
-    }
-
-    /**
-     * The factors (x, y) the evaluation transform scaled an image of this size by, as the resize
-     * scales boxes (output / input pixels per axis): a detection's x / sx, y / sy is in the image's pixels.
-     */
-    public static double[] evalScale(DetectConfig cfg, int width, int height) {
-        int size = cfg.model().imgHeight();
-        double f = Math.min((double) size / height, (double) size / width);
-        int h = (int) Math.max(1, Math.rint(height * f));
-        int w = (int) Math.max(1, Math.rint(width * f));
-        return new double[] {(double) w / width, (double) h / height};
     }
 
     private static DetectionTransform pixels(Transform t) {

@@ -11,7 +11,6 @@ import dev.maejvm.finetune.det.eval.Detection;
 import dev.maejvm.finetune.det.fcos.AnchorPoints;
 import dev.maejvm.finetune.det.fcos.BoxCoding;
 import dev.maejvm.finetune.det.fcos.FcosPostProcessor;
-import dev.maejvm.finetune.det.fcos.ImageSize;
 import dev.maejvm.finetune.det.fcos.InferenceConfig;
 import dev.maejvm.finetune.det.model.Detector;
 import dev.maejvm.finetune.det.model.FcosHead;
@@ -88,36 +87,34 @@ public final class DetectionEvaluator implements Evaluator {
         Batch first = null;
         List<List<dev.maejvm.finetune.det.fcos.Detection>> firstPredictions = null;
         int index = 0;
-        int size = cfg.model().imgHeight();
         Iterator<Batch> it = data.epoch(0);
         while (it.hasNext()) {
             Batch b = it.next();
             int n = (int) b.images().size(0);
             FcosHead.Outputs out = model.forward(b.images().castTo(model.params().dataType()), Ctx.eval());
-            List<ImageSize> sizes = new ArrayList<>();
+            List<EvalGeometry> geometry = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                sizes.add(new ImageSize(size, size));
+                int[] wh = set.imageSize(index + i);
+                if (wh[0] == 0 || wh[1] == 0) {                          // the annotations do not say: read the image
+                    var img = set.detection(index + i).image();
+                    wh = new int[] {img.width(), img.height()};
+                }
+                geometry.add(EvalGeometry.of(cfg, wh[0], wh[1]));
             }
             List<List<dev.maejvm.finetune.det.fcos.Detection>> predicted = post.apply(out.logits(), out.boxes(), out.centerness(),
-                    new AnchorPoints(model.levels(), n), sizes);
+                    new AnchorPoints(model.levels(), n), geometry.stream().map(EvalGeometry::inInput).toList());
             if (first == null) {
                 first = b;
                 firstPredictions = predicted;
             }
             for (int i = 0; i < n; i++, index++) {
-                int[] wh = set.imageSize(index);
-                if (wh[0] == 0 || wh[1] == 0) {                          // the annotations do not say: read the image
-                    var img = set.detection(index).image();
-                    wh = new int[] {img.width(), img.height()};
-                }
-                double[] scale = DetectionData.evalScale(cfg, wh[0], wh[1]);
                 for (dev.maejvm.finetune.det.fcos.Detection d : predicted.get(i)) {
-                    BoundingBox bx = d.box();
-                    double x0 = Math.min(bx.x0() / scale[0], wh[0]);
-                    double y0 = Math.min(bx.y0() / scale[1], wh[1]);
-                    double x1 = Math.min(bx.x1() / scale[0], wh[0]);
-                    double y1 = Math.min(bx.y1() / scale[1], wh[1]);
-                    results.add(new Detection(ids.get(index), categories.id(bx.category()), x0, y0, x1 - x0, y1 - y0, d.score()));
+                    var box = geometry.get(i).toImage(d.box());
+                    if (box.isPresent()) {
+                        BoundingBox bx = box.get();
+                        results.add(new Detection(ids.get(index), categories.id(bx.category()), bx.x0(), bx.y0(), bx.width(),
+                                bx.height(), d.score()));
+                    }
                 }
             }
         }

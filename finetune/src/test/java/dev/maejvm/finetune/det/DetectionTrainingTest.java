@@ -102,9 +102,14 @@ class DetectionTrainingTest {
 
     static DetectConfig config(int epochs) {
         ViTConfig enc = new ViTConfig(32, 32, 4, 1, 32, 2, 2, 4.0, 0, ViTConfig.PosEmbedKind.LEARNED);
-        DetectConfig d = DetectConfig.defaults("micro", "", enc, 2);
-        return new DetectConfig(d.preset(), "", enc, 4, List.of(1), d.pyramidScales(), d.extraLevels(), 32, 2, 2, epochs, 0, 8, 1,
-                2e-3, 0, 0.5, 0.05, 1.0, DetectConfig.COSINE, 0, 0.5, 0.8, 1.25, 0.05, 100, 0.6, 20, 0, 1, epochs);
+        return dev.maejvm.train.config.Configs.with(DetectConfig.defaults("micro", "", enc, CategoryMap.of(java.util.Map.of(
+                1, "wide", 2, "tall"))), java.util.Map.ofEntries(java.util.Map.entry("windowSize", "4"),
+                java.util.Map.entry("globalBlocks", "1"), java.util.Map.entry("channels", "32"), java.util.Map.entry("headConvs", "2"),
+                java.util.Map.entry("epochs", Integer.toString(epochs)), java.util.Map.entry("batchSize", "8"),
+                java.util.Map.entry("lr", "2e-3"), java.util.Map.entry("warmupEpochs", "0.5"), java.util.Map.entry("weightDecay", "0.05"),
+                java.util.Map.entry("layerDecay", "1.0"), java.util.Map.entry("scaleMin", "0.8"), java.util.Map.entry("scaleMax", "1.25"),
+                java.util.Map.entry("maxDetections", "20"), java.util.Map.entry("topkCandidates", "100"),
+                java.util.Map.entry("evalEvery", Integer.toString(epochs))));
     }
 
     private static final float[] MEAN = {0.1f};

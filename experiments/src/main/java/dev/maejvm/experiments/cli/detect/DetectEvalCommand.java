@@ -53,10 +53,7 @@ public final class DetectEvalCommand implements Callable<Integer> {
         DetectorCheckpoint.Loaded loaded = DetectorCheckpoint.load(checkpoint);
         DetectConfig cfg = loaded.config();
         CategoryMap categories = CategoryMap.of(set.categories());
-        if (categories.size() != cfg.numClasses()) {
-            throw new IllegalArgumentException("--data " + json + " has " + categories.size() + " categories, the checkpoint's head "
-                    + cfg.numClasses() + " classes");
-        }
+        categories.requireMatches(cfg.categories(), cfg.numClasses(), "--data " + json);
         CocoGroundTruth truth = CocoGroundTruthJson.read(json);
         float[] mean = loaded.info().mean();
         float[] std = loaded.info().std();

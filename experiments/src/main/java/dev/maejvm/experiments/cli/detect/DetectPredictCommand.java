@@ -7,7 +7,9 @@ import dev.maejvm.data.decode.ImageDecoder;
 import dev.maejvm.data.detection.BoundingBox;
 import dev.maejvm.data.detection.DetectionExample;
 import dev.maejvm.data.detection.DetectionTransform;
+import dev.maejvm.finetune.det.CategoryMap;
 import dev.maejvm.finetune.det.DetectConfig;
+import dev.maejvm.finetune.det.EvalGeometry;
 import dev.maejvm.finetune.det.DetectionData;
 import dev.maejvm.finetune.det.DetectionPicture;
 import dev.maejvm.finetune.det.DetectorCheckpoint;
@@ -15,7 +17,6 @@ import dev.maejvm.finetune.det.fcos.AnchorPoints;
 import dev.maejvm.finetune.det.fcos.BoxCoding;
 import dev.maejvm.finetune.det.fcos.Detection;
 import dev.maejvm.finetune.det.fcos.FcosPostProcessor;
-import dev.maejvm.finetune.det.fcos.ImageSize;
 import dev.maejvm.finetune.det.fcos.InferenceConfig;
 import dev.maejvm.finetune.det.model.FcosHead;
 import dev.maejvm.vit.engine.Ctx;
@@ -34,8 +35,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code mae detect predict}: a detection checkpoint on image files: {@code detections.json} (COCO
- * results with each image's file name; image_id = its 1-based position in the list) and a picture
- * of each image with its detections.
+ * results, category_id the training set's, with each image's file name and the category's name;
+ * image_id = its 1-based position in the list) and a picture of each image with its detections.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Detect objects in image files with a ./mae detect train checkpoint: detections.json (COCO results "
@@ -64,10 +65,11 @@ public final class DetectPredictCommand implements Callable<Integer> {
         float[] std = loaded.info().std();
         List<Path> files = files();
         DetectionTransform fit = DetectionData.evaluationTransform(cfg, mean, std);
+        var categories = cfg.categories();
+        List<String> names = categories.map(CategoryMap::names).orElseGet(() -> classNames(cfg));
         FcosPostProcessor post = new FcosPostProcessor(new InferenceConfig(Math.max(score, cfg.scoreThreshold()),
                 cfg.topkCandidates(), cfg.nmsThreshold(), cfg.maxDetections()), BoxCoding.detectron2());
         ImageDecoder decoder = new ImageDecoder();
-        int size = cfg.model().imgHeight();
         List<Map<String, Object>> results = new ArrayList<>();
         Files.createDirectories(out);
         for (int start = 0; start < files.size(); start += cfg.batchSize()) {
@@ -82,27 +84,28 @@ public final class DetectPredictCommand implements Callable<Integer> {
             }
             INDArray batch = Nd4j.concat(0, inputs.toArray(INDArray[]::new));
             FcosHead.Outputs o = loaded.model().forward(batch, Ctx.eval());
-            List<ImageSize> sizes = chunk.stream().map(f -> new ImageSize(size, size)).toList();
+            List<EvalGeometry> geometry = originals.stream().map(img -> EvalGeometry.of(cfg, img.width(), img.height())).toList();
             List<List<Detection>> predicted = post.apply(o.logits(), o.boxes(), o.centerness(), new AnchorPoints(loaded.model().levels(),
-                    chunk.size()), sizes);
+                    chunk.size()), geometry.stream().map(EvalGeometry::inInput).toList());
             for (int i = 0; i < chunk.size(); i++) {
-                Image img = originals.get(i);
-                double[] s = DetectionData.evalScale(cfg, img.width(), img.height());
                 for (Detection d : predicted.get(i)) {
-                    BoundingBox b = d.box();
-                    double x0 = b.x0() / s[0];
-                    double y0 = b.y0() / s[1];
+                    var box = geometry.get(i).toImage(d.box());
+                    if (box.isEmpty()) {
+                        continue;
+                    }
+                    BoundingBox b = box.get();
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("image_id", start + i + 1);
                     r.put("file_name", chunk.get(i).toString());
-                    r.put("category", b.category());
-                    r.put("bbox", List.of(x0, y0, Math.min(b.x1() / s[0], img.width()) - x0, Math.min(b.y1() / s[1], img.height()) - y0));
+                    r.put("category_id", categories.map(c -> c.id(b.category())).orElse(b.category()));
+                    r.put("category", names.get(b.category()));
+                    r.put("bbox", List.of(b.x0(), b.y0(), b.width(), b.height()));
                     r.put("score", d.score());
                     results.add(r);
                 }
                 if (start + i < pictures) {
                     DetectionPicture.write(DetectionPicture.render(batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i, i + 1)),
-                            List.of(List.of()), List.of(predicted.get(i)), classNames(cfg), mean, std, 4, 1, score),
+                            List.of(List.of()), List.of(predicted.get(i)), names, mean, std, 4, 1, score),
                             out.resolve(chunk.get(i).getFileName().toString().replaceAll("\\.[^.]+$", "") + "-detections.png"));
                 }
             }
@@ -113,7 +116,7 @@ public final class DetectPredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The head's class indices as labels (the checkpoint keeps the count, not the names). */
+    /** The head's class indices as labels, for a checkpoint that did not record its categories. */
     private static List<String> classNames(DetectConfig cfg) {
         List<String> n = new ArrayList<>();
         for (int i = 0; i < cfg.numClasses(); i++) {

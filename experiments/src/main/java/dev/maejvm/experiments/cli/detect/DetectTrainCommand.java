@@ -178,7 +178,7 @@ public final class DetectTrainCommand implements Callable<Integer> {
             }
             encoder = encoder.withImgSize(size, size);
             DetectConfig base = DetectConfig.defaults(presetName,
-                    init.pretrained == null ? "" : init.pretrained.toAbsolutePath().toString(), encoder, categories.size());
+                    init.pretrained == null ? "" : init.pretrained.toAbsolutePath().toString(), encoder, categories);
             cfg = Configs.with(base, given());
             if (source != null && source.mean() != null) {
                 norm = new float[][] {source.mean(), source.std()};
@@ -187,9 +187,10 @@ public final class DetectTrainCommand implements Callable<Integer> {
                 norm = new float[][] {s.mean(), s.std()};
             }
         }
-        if (cfg.numClasses() != categories.size()) {
-            throw new IllegalArgumentException("the checkpoint's head has " + cfg.numClasses() + " classes, --data has "
-                    + categories.size() + " categories " + categories.ids());
+        categories.requireMatches(cfg.categories(), cfg.numClasses(), "--data " + trainJson);
+        if (resumed != null && (init.pretrained != null || init.fromScratch || preset != null || inputSize != null)) {
+            System.err.println("note: resuming " + checkpoint.get() + " continues its run: --pretrained, --from-scratch, --preset"
+                    + " and --input-size are the checkpoint's");
         }
         int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
         System.err.println("mae detect train: resolved config");

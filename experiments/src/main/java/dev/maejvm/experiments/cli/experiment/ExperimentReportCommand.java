@@ -28,7 +28,10 @@ public final class ExperimentReportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ExperimentSpec spec = ExperimentSpec.load(specFile);
         Path dir = ExperimentFolder.of(spec, out);
-        List<PointResult> points = ResultReader.read(dir);
+        List<String> names = spec.points().stream().map(dev.maejvm.experiments.spec.ExperimentPoint::name).toList();
+        List<PointResult> points = ResultReader.read(dir, names);
+        ResultReader.read(dir).stream().filter(p -> !names.contains(p.name())).forEach(p -> System.err.println(
+                "mae experiment report: " + dir.resolve(p.name()) + " is not a point of the spec now; left out"));
         if (points.isEmpty()) {
             throw new IllegalArgumentException(dir + ": no points recorded yet (run ./mae experiment run " + specFile + ")");
         }

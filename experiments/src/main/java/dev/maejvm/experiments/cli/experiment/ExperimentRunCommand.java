@@ -119,9 +119,7 @@ public final class ExperimentRunCommand implements Callable<Integer> {
                 }
                 String state = shared ? "shared with an earlier point" : st == null ? String.format("%.1f GFLOP, ~%s",
                         gflop, duration(gflop / gflops)) : st.status() + (st.finished() ? "" : String.format(", %.1f GFLOP to go at most", gflop));
-                String preset = settings.getOrDefault("preset", pretrain != null ? pretrain.preset() : SpecStage.DEFAULT_PRESET);
-                List<String> args = StageInvocation.args(s, settings, stageDir, s.needsPretrain(settings)
-                        ? layout.get(p.name()).get(SpecStage.PRETRAIN) : null, preset, childTracking, "<parent>");
+                List<String> args = runner.args(p, s, layout.get(p.name()), "<parent>");
                 System.out.printf("  %-8s %s%n           ./mae %s%n", s.id(), state, String.join(" ", args));
             }
         }

@@ -23,7 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * D/4, 2, 2); 2 = ConvT(D, D/2, 2, 2); 1 = the map itself; 0.5 = 2x2 max pooling; then each level
  * Conv1x1(→ C, no bias) → LN → Conv3x3(C, C, padding 1, no bias) → LN (LayerNorm over channels,
  * eps 1e-6, which on channels-last rows is {@link LayerNorm}). Extra coarser levels follow, each a
- * 2x2 max pooling of the previous level's output (the head's P6, P7). Names as detectron2's:
+ * 2x2 max pooling of the previous level's output (the head's P6, P7; detectron2's LastLevelMaxPool
+ * subsamples with kernel 1, its FCOS uses stride-2 convolutions instead). Names as detectron2's:
  * {@code simfp_<log2 stride>.<i>}, the 1x1 and 3x3 convolutions' norms {@code .norm}.
  *
  * <p>Levels are read by the head one after the other; each stage has layers and a scratch scope of
@@ -142,8 +143,9 @@ public final class SimpleFeaturePyramid {
     }
 
     /**
-     * @param dLevels the gradient at each level's output (the head's), fine to coarse; the extra
-     *     levels' are added into the levels they pool (so the arrays given for those are written)
+     * @param dLevels the gradient at each level's output (the head's), fine to coarse; an extra
+     *     level's gradient is pooled back and added to a copy of the level below's (the arrays given
+     *     are not written)
      * @return d map [N*h*w, D], the sum over the stages
      */
     public INDArray backward(List<INDArray> dLevels) {

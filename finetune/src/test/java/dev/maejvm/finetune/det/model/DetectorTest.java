@@ -28,10 +28,12 @@ class DetectorTest {
     /** 32 x 32 gray, patch 4: an 8 x 8 map; scales 1 and 0.5 and two pooled levels: strides 4, 8, 16, 32. */
     static DetectConfig small(int numClasses) {
         ViTConfig enc = new ViTConfig(32, 32, 4, 1, 16, 2, 2, 4.0, 0, ViTConfig.PosEmbedKind.LEARNED);
-        DetectConfig d = DetectConfig.defaults("micro", "", enc, numClasses);
-        return new DetectConfig(d.preset(), "", enc, 4, List.of(1), d.pyramidScales(), d.extraLevels(), 8, 1, numClasses,
-                d.epochs(), d.maxSteps(), 4, 1, 1e-3, 0, 0, d.weightDecay(), d.layerDecay(), d.schedule(), 0, 0.5, 1, 1,
-                0.05, 100, 0.6, 20, 0, 1, 1);
+        return dev.maejvm.train.config.Configs.with(DetectConfig.defaults("micro", "", enc, numClasses), java.util.Map.ofEntries(
+                java.util.Map.entry("windowSize", "4"), java.util.Map.entry("globalBlocks", "1"), java.util.Map.entry("channels", "8"),
+                java.util.Map.entry("headConvs", "1"), java.util.Map.entry("batchSize", "4"), java.util.Map.entry("lr", "1e-3"),
+                java.util.Map.entry("warmupEpochs", "0"), java.util.Map.entry("scaleMin", "1"), java.util.Map.entry("scaleMax", "1"),
+                java.util.Map.entry("maxDetections", "20"), java.util.Map.entry("topkCandidates", "100"),
+                java.util.Map.entry("model.dropPathRate", "0")));       // the finite differences run evaluation passes
     }
 
     @Test
