@@ -7,6 +7,7 @@ import dev.maejvm.data.detection.CocoDataset;
 import dev.maejvm.data.detection.DetectionExample;
 import dev.maejvm.data.detection.DetectionTransform;
 import dev.maejvm.data.detection.ScaleJitter;
+import dev.maejvm.data.loader.BatchSplit;
 import dev.maejvm.data.loader.DataLoader;
 import dev.maejvm.data.transform.Interpolation;
 import dev.maejvm.data.transform.Transforms;
@@ -36,6 +37,12 @@ public final class DetectionData implements AutoCloseable {
     /** @param train the training set (null: evaluation only); @param val the validation set (null: none) */
     public static DetectionData open(CocoDataset train, CocoDataset val, DetectConfig cfg, float[] mean, float[] std, int workers,
                                      OnBadImage onBadImage) {
+        return open(train, val, cfg, mean, std, workers, onBadImage, BatchSplit.WHOLE);
+    }
+
+    /** @param split this rank's part of every global training batch (data-parallel training) */
+    public static DetectionData open(CocoDataset train, CocoDataset val, DetectConfig cfg, float[] mean, float[] std, int workers,
+                                     OnBadImage onBadImage, BatchSplit split) {
         int size = cfg.model().imgHeight();
         int channels = cfg.model().inChans();
         DataLoader trainLoader = null;
@@ -45,7 +52,7 @@ public final class DetectionData implements AutoCloseable {
                     .then(BoxTransforms.horizontalFlip(cfg.flipProb()))
                     .then(pixels(Transforms.normalize(mean, std)));
             trainLoader = DataLoader.builder(train).batchSize(cfg.batchSize()).shuffle(true).dropLast(true).seed(cfg.seed())
-                    .workers(workers).onBadImage(onBadImage).detection(t).build();
+                    .workers(workers).onBadImage(onBadImage).detection(t).split(split).build();
         }
         DataLoader valLoader = val == null ? null : evaluationLoader(val, cfg, mean, std, workers);
         return new DetectionData(trainLoader, valLoader, mean, std);

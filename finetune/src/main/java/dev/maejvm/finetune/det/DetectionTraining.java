@@ -36,6 +36,20 @@ public final class DetectionTraining {
     public DetectionTraining(DetectConfig cfg, Detector model, AdamW optimizer, DetectionData data, CocoDataset val,
                              CocoGroundTruth valTruth, CategoryMap categories, TrainingListener listener, Path out,
                              Checkpoint.DataInfo dataInfo, BiConsumer<Integer, DetectionEvaluator.Result> onEvaluation) {
+        this(cfg, model, optimizer, data, val, valTruth, categories, listener, out, dataInfo, onEvaluation,
+                dev.maejvm.train.dist.SingleProcess.INSTANCE);
+    }
+
+    /**
+     * Data-parallel over {@code group}: {@code data.train()} delivers this rank's part of each
+     * global batch; rank 0 alone evaluates and writes the checkpoints. Each rank normalises its
+     * losses by its own positives (detectron2 all-reduces the count first), so N ranks follow the
+     * recipe, not one process's exact trajectory.
+     */
+    public DetectionTraining(DetectConfig cfg, Detector model, AdamW optimizer, DetectionData data, CocoDataset val,
+                             CocoGroundTruth valTruth, CategoryMap categories, TrainingListener listener, Path out,
+                             Checkpoint.DataInfo dataInfo, BiConsumer<Integer, DetectionEvaluator.Result> onEvaluation,
+                             dev.maejvm.train.dist.Collective group) {
         this.best = new BestCheckpoint(out, "AP");
         List<Evaluator.Scheduled> evaluators = new ArrayList<>();
         if (val != null && data.validation() != null) {
@@ -52,7 +66,7 @@ public final class DetectionTraining {
         }
         this.trainer = new Trainer<>(cfg.loop(), new DetectionTask(model, categories), optimizer, data.train(), listener,
                 state -> DetectorCheckpoint.save(out.resolve(DetectorCheckpoint.LAST), model, optimizer, cfg, state, dataInfo),
-                evaluators, new EpochLog(out.resolve("log.txt")));
+                evaluators, new EpochLog(out.resolve("log.txt")), group);
     }
 
     /** ViTDet's AdamW (0.9, 0.999, eps 1e-8) over its groups: layer decay in the backbone, no decay on norms and positions. */

@@ -5,6 +5,7 @@ import dev.maejvm.data.OnBadImage;
 import dev.maejvm.data.detection.CocoDataset;
 import dev.maejvm.data.transform.ChannelStats;
 import dev.maejvm.experiments.cli.ConfigOverrides;
+import dev.maejvm.experiments.cli.DataParallel;
 import dev.maejvm.experiments.progress.ProgressListener;
 import dev.maejvm.experiments.tracking.Lineage;
 import dev.maejvm.experiments.tracking.Tracker;
@@ -133,8 +134,11 @@ public final class DetectTrainCommand implements Callable<Integer> {
         return ConfigOverrides.withSet(m, set);
     }
 
+    private DataParallel job;
+
     @Override
     public Integer call() throws Exception {
+        job = DataParallel.open();
         if (workers != null && workers < 1) {
             throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
         }
@@ -192,27 +196,35 @@ public final class DetectTrainCommand implements Callable<Integer> {
             System.err.println("note: resuming " + checkpoint.get() + " continues its run: --pretrained, --from-scratch, --preset"
                     + " and --input-size are the checkpoint's");
         }
+        job.requireBatch(cfg.batchSize(), "--batch-size");
         int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
-        System.err.println("mae detect train: resolved config");
-        cfg.flatten().forEach((k, v) -> System.err.printf("  %-24s %s%n", k, v));
-        System.err.printf("  pyramid strides %s; normalisation mean %s std %s; output %s%s%n", cfg.strides(),
-                java.util.Arrays.toString(norm[0]), java.util.Arrays.toString(norm[1]), out.toAbsolutePath(),
-                checkpoint.map(c -> "; resuming " + c).orElse(""));
         Files.createDirectories(out);
-        Files.writeString(out.resolve("config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
-                .writeValueAsString(cfg.flatten()));
+        if (job.root()) {
+            System.err.println("mae detect train: resolved config");
+            cfg.flatten().forEach((k, v) -> System.err.printf("  %-24s %s%n", k, v));
+            System.err.printf("  pyramid strides %s; data-parallel: %s; normalisation mean %s std %s; output %s%s%n", cfg.strides(),
+                    job.describe(cfg.batchSize()), java.util.Arrays.toString(norm[0]), java.util.Arrays.toString(norm[1]),
+                    out.toAbsolutePath(), checkpoint.map(c -> "; resuming " + c).orElse(""));
+            Files.writeString(out.resolve("config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(cfg.flatten()));
+        }
 
         Detector model = Detector.create(cfg, org.nd4j.linalg.api.buffer.DataType.FLOAT, cfg.seed());
         AdamW optimizer = DetectionTraining.optimizer(cfg, model);
         TrainState start = TrainState.fresh();
         if (resumed != null) {
-            start = DetectorCheckpoint.restore(checkpoint.get(), model, optimizer).state();
-            System.err.printf("resuming from %s: epoch %d, step %d%n", checkpoint.get(), start.epoch(), start.step());
+            start = DetectorCheckpoint.restore(checkpoint.get(), model, optimizer).state();       // every rank reads it
+            if (job.root()) {
+                System.err.printf("resuming from %s: epoch %d, step %d%n", checkpoint.get(), start.epoch(), start.step());
+            }
         } else if (source != null) {
-            printLoad(PretrainedEncoder.load(source, model.params(), cfg.model(), name -> !isBackbone(name)), source);
+            LoadReport report = PretrainedEncoder.load(source, model.params(), cfg.model(), name -> !isBackbone(name));
+            if (job.root()) {
+                printLoad(report, source);
+            }
         }
         CocoGroundTruth truth = valJson == null ? null : CocoGroundTruthJson.read(valJson);
-        try (DetectionData dd = DetectionData.open(train, val, cfg, norm[0], norm[1], threads, bad)) {
+        try (DetectionData dd = DetectionData.open(train, val, cfg, norm[0], norm[1], threads, bad, job.split())) {
             return train(cfg, model, optimizer, start, dd, val, truth, categories, source, resumed);
         }
     }
@@ -227,12 +239,22 @@ public final class DetectTrainCommand implements Callable<Integer> {
             throws IOException {
         long totalSteps = cfg.loop().totalSteps(dd.train().batchesPerEpoch());
         if (start.step() >= totalSteps) {
-            System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs to go on)%n", start.step(), totalSteps);
+            if (job.root()) {
+                System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs to go on)%n", start.step(),
+                        totalSteps);
+            }
             return 0;
         }
-        Tracker journal = tracking.listener();
-        TrainingListener listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
-        RunSession session = new RunSession(listener, journal::close);
+        TrainingListener listener;
+        RunSession session;
+        if (job.root()) {
+            Tracker journal = tracking.listener();
+            listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
+            session = new RunSession(listener, journal::close);
+        } else {                                            // rank 0 alone tracks, logs and writes
+            listener = new TrainingListeners(List.of());
+            session = new RunSession(listener, null);
+        }
         Map<String, String> tags = new LinkedHashMap<>();
         tags.put("mae.data", dd.train().describe());
         tags.put("mae.init", cfg.fromScratch() ? "scratch" : "pretrained");
@@ -244,7 +266,7 @@ public final class DetectTrainCommand implements Callable<Integer> {
         Map<String, String> params = cfg.flatten();
         params.put("effectiveBatch", String.valueOf(cfg.effectiveBatch()));
         TrainState begin = session.start(new RunStart("detect", (cfg.fromScratch() ? "detect-scratch-" : "detect-") + cfg.preset(),
-                params, tags, out, start.runId(), start.step()), start);
+                job.tracked(params, cfg.batchSize()), tags, out, start.runId(), start.step()), start);
         listener.artifactWritten(out.resolve("config.json"), "");
         Checkpoint.DataInfo dataInfo = new Checkpoint.DataInfo(dd.train().describe(), dd.mean(), dd.std());
         DetectionTraining training = new DetectionTraining(cfg, model, optimizer, dd, val, truth, categories, listener, out,
@@ -258,9 +280,12 @@ public final class DetectTrainCommand implements Callable<Integer> {
                         throw new UncheckedIOException(e);
                     }
                     listener.artifactWritten(picture, "detections");
-                });
+                }, job.group());
         try {
             session.run(training.trainer(), begin, totalSteps, result -> {
+                if (!job.root()) {
+                    return;
+                }
                 System.err.printf("%ndone at step %d (last loss %.4f).%n", result.state().step(), result.lastLoss());
                 System.err.printf("  best AP:     %s%n", training.best().bestEpoch() < 0 ? "none (no validation data)"
                         : String.format("%.2f at epoch %d (%s)", training.best().best(), training.best().bestEpoch(),
