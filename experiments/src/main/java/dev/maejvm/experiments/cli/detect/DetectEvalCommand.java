@@ -43,6 +43,9 @@ public final class DetectEvalCommand implements Callable<Integer> {
     @Option(names = "--workers", description = "Data loader threads. Default: the number of cores.")
     Integer workers;
 
+    @Option(names = "--picture-score", defaultValue = "0.5", description = "Lowest score drawn in detections.png. Default: ${DEFAULT-VALUE}.")
+    double pictureScore;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(checkpoint)) {
@@ -79,7 +82,7 @@ public final class DetectEvalCommand implements Callable<Integer> {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("result.json").toFile(), m);
             DetectionPicture.write(DetectionPicture.render(r.firstBatch().images(),
                     r.firstBatch().boxes().stream().map(categories::toIndices).toList(), r.firstPredictions(), categories.names(),
-                    mean, std, 3, 4, 0.3), out.resolve("detections.png"));
+                    mean, std, 3, 4, pictureScore), out.resolve("detections.png"));
             System.err.printf("  wrote %s, %s, %s%n", out.resolve("results.json"), out.resolve("result.json"),
                     out.resolve("detections.png"));
         }
