@@ -19,6 +19,8 @@ import java.util.Set;
  * @param model the encoder at the detection input size (its position table interpolated to this grid)
  * @param windowSize tokens per side of the windows of the windowed blocks
  * @param globalBlocks the blocks with global attention (ViT-B: 2, 5, 8, 11)
+ * @param useRelPos ViTDet's decomposed relative positions in every block's attention, zero-initialised
+ *     (ViTDet's configs turn them on; off by default here, so a run is the plain pretrained encoder)
  * @param pyramidScales the simple feature pyramid's scales of the last map, each 4, 2, 1 or 0.5
  *     (ViTDet: all four; with patch 4 the map already has stride 4, so 1 and 0.5)
  * @param extraLevels coarser levels after the last scale, each a 2x2 max pooling of the previous
@@ -48,6 +50,7 @@ public record DetectConfig(
         ViTConfig model,
         int windowSize,
         List<Integer> globalBlocks,
+        boolean useRelPos,
         List<Double> pyramidScales,
         int extraLevels,
         int channels,
@@ -203,7 +206,7 @@ public record DetectConfig(
         }
         int channels = model.embedDim() >= 384 ? 256 : 64;
         return new DetectConfig(preset, pretrained, model.withDropPathRate(0.1).withPosEmbed(ViTConfig.PosEmbedKind.LEARNED),
-                8, List.copyOf(new java.util.LinkedHashSet<>(global)), scales, extra, channels, 4, numClasses, List.of(), List.of(),
+                8, List.copyOf(new java.util.LinkedHashSet<>(global)), false, scales, extra, channels, 4, numClasses, List.of(), List.of(),
                 12, 0, 16, 1, 1e-4, 0, 1, 0.1, 0.7, COSINE, 0, 0.5, 0.5, 1.5, 0.05, 1000, 0.6, 100, 0, 1, 1);
     }
 
@@ -211,6 +214,7 @@ public record DetectConfig(
     public static DetectConfig fromFlat(Map<String, String> flat) {
         Map<String, String> m = new java.util.LinkedHashMap<>(flat);
         m.putIfAbsent("categoryIds", "");
+        m.putIfAbsent("useRelPos", "false");
         m.putIfAbsent("categoryNames", "");
         return Configs.unflatten(DetectConfig.class, m);
     }

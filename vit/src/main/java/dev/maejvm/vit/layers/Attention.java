@@ -28,6 +28,7 @@ public final class Attention {
     private final double scale;
     private final Scratch pool;
     private final ActivationGuard guard;
+    private final RelativePosition relPos;   // ViTDet's decomposed relative positions, or null
     private int n;
     private int t;
     private boolean host;     // the last forward ran on host memory through HeadGemm
@@ -55,6 +56,14 @@ public final class Attention {
 
     /** @param scratch the scope of its buffers; qkv and proj take the child scopes of those names */
     public Attention(ParamStore store, String name, long dim, int numHeads, Scratch scratch) {
+        this(store, name, dim, numHeads, scratch, 0, 0);
+    }
+
+    /**
+     * With ViTDet's decomposed relative positions over a relH x relW grid of tokens ({@link
+     * RelativePosition}; 0 x 0: none): every forward's sequences must be that grid.
+     */
+    public Attention(ParamStore store, String name, long dim, int numHeads, Scratch scratch, int relH, int relW) {
         if (dim % numHeads != 0) {
             throw new IllegalArgumentException(name + ": dim " + dim + " is not divisible by numHeads " + numHeads);
         }
@@ -66,6 +75,7 @@ public final class Attention {
         this.scale = 1 / Math.sqrt(headDim);
         this.pool = scratch;
         this.guard = new ActivationGuard(name);
+        this.relPos = relH > 0 ? new RelativePosition(store, name, relH, relW, (int) (dim / numHeads)) : null;
     }
 
     /**
@@ -84,13 +94,22 @@ public final class Attention {
         if (!host) {
             allocatePortable(x.dataType());
         }
+        if (relPos != null && relPos.tokens() != t) {
+            throw new IllegalArgumentException("attention with relative positions over " + relPos.tokens() + " tokens got sequences of " + t);
+        }
         if (host) {
             HeadGemm.gemm(n, numHeads, false, true, t, t, (int) headDim, scale, q(), k(), scores(attn)); // S = q k^T
+            if (relPos != null) {
+                relPos.forward(queryHeads(), attn);
+            }
             SoftmaxKernels.softmaxRows(attn);
             HeadGemm.gemm(n, numHeads, false, false, t, (int) headDim, t, 1.0, scores(attn), v(), tokens(merged, 0));
         } else {
             toHeads(qkvOut, heads, 3);                                                 // [3, N*H, T, hd]
             Kernels.matmul(q, k, attn, false, true, scale, 0.0);                      // [N*H, T, T]
+            if (relPos != null) {
+                relPos.forward(q, attn);
+            }
             Nd4j.exec(new SoftMax(attn, attn, 2));
             Kernels.matmul(attn, v, context, false, false, 1.0, 0.0);                     // [N*H, T, hd]
             toTokens(context, merged, 1);                                                  // [N*T, D]
@@ -115,7 +134,12 @@ public final class Attention {
             HeadGemm.gemm(n, numHeads, false, true, t, t, hd, 1.0, dCtx, v(), scores(dAttn));     // dP = dCtx v^T
             HeadGemm.gemm(n, numHeads, true, false, t, hd, t, 1.0, scores(attn), dCtx, qkvColumns(dqkv, 2)); // dV
             SoftmaxKernels.softmaxBackward(attn, dAttn);                                 // dS
+            INDArray dqRel = relPos == null ? null : relPos.backward(dAttn);
             HeadGemm.gemm(n, numHeads, false, false, t, hd, t, scale, scores(dAttn), k(), qkvColumns(dqkv, 0)); // dQ
+            if (dqRel != null) {
+                dqkv.reshape('c', n, t, 3, numHeads, headDim).get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0),
+                        NDArrayIndex.all(), NDArrayIndex.all()).addi(dqRel.reshape('c', n, numHeads, t, headDim).permute(0, 2, 1, 3));
+            }
             HeadGemm.gemm(n, numHeads, true, false, t, hd, t, scale, scores(dAttn), q(), qkvColumns(dqkv, 1));  // dK
             return qkv.backward(dqkv, true);
         }
@@ -128,7 +152,11 @@ public final class Attention {
         scratch.sum(rowSums, 2);
         Nd4j.exec(new BroadcastSubOp(dAttn, rowSums, dAttn, 0, 1));
         dAttn.muli(attn);
+        INDArray dqRel = relPos == null ? null : relPos.backward(dAttn);
         Kernels.matmul(dAttn, k, dq, false, false, scale, 0.0);                       // dQ = dS k * scale
+        if (dqRel != null) {
+            dq.addi(dqRel);
+        }
         Kernels.matmul(dAttn, q, dk, true, false, scale, 0.0);                        // dK = dS^T q * scale
         toTokens(dHeads, dqkv, 3);                                                     // [N*T, 3D]
         return qkv.backward(dqkv, true);
@@ -137,6 +165,12 @@ public final class Attention {
     // Where the per-(sample, head) matrices lie for HeadGemm: in the token layout [N*T, S*D] a
     // head's [T, hd] block starts at column s*D + h*hd of the sample's first row; in the scores
     // [N*H, T, T] each [T, T] block is contiguous.
+
+    /** The queries per (sample, head) [N*H, T, hd], copied out of the token layout. */
+    private INDArray queryHeads() {
+        return qkvOut.reshape('c', n, t, 3, numHeads, headDim).get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0),
+                NDArrayIndex.all(), NDArrayIndex.all()).permute(0, 2, 1, 3).dup('c').reshape('c', (long) n * numHeads, t, headDim);
+    }
 
     private HeadGemm.Operand q() {
         return qkvColumns(qkvOut, 0);

@@ -39,8 +39,17 @@ public final class Block {
      */
     public Block(ParamStore store, String name, long dim, int numHeads, double mlpRatio, double eps, double dropPath,
                  Scratch scratch) {
+        this(store, name, dim, numHeads, mlpRatio, eps, dropPath, scratch, 0, 0);
+    }
+
+    /**
+     * With ViTDet's decomposed relative positions in its attention over a relH x relW grid (the
+     * window, or the whole map for a global block; 0 x 0: none), {@code <name>.attn.rel_pos_h/w}.
+     */
+    public Block(ParamStore store, String name, long dim, int numHeads, double mlpRatio, double eps, double dropPath,
+                 Scratch scratch, int relH, int relW) {
         this.norm1 = new LayerNorm(store, name + ".norm1", dim, eps, scratch.child("norm1"));
-        this.attn = new Attention(store, name + ".attn", dim, numHeads, scratch.child("attn"));
+        this.attn = new Attention(store, name + ".attn", dim, numHeads, scratch.child("attn"), relH, relW);
         this.dropPath1 = new DropPath(dropPath, scratch.child("drop_path1"));
         this.norm2 = new LayerNorm(store, name + ".norm2", dim, eps, scratch.child("norm2"));
         this.mlp = new Mlp(store, name + ".mlp", dim, (long) (dim * mlpRatio), scratch.child("mlp"));

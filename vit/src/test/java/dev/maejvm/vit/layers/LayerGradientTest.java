@@ -126,4 +126,23 @@ class LayerGradientTest {
         INDArray x = Arrays64.normal(new Random(8), n * 15, 8);
         checkLayer("windowed block", store, x, (in, ctx) -> block.forward(in, n, 15, w, ctx), block::backward);
     }
+
+    /** ViTDet's decomposed relative positions: in windows of 2 over a 5 x 3 map, and global over the whole map. */
+    @Test
+    void blocksWithRelativePositions() {
+        int n = 2;
+        ParamStore store = new ParamStore(DataType.DOUBLE);
+        Block windowed = new Block(store, "blocks.0", 8, 2, 4.0, LayerNorm.MAE_EPS, 0, dev.maejvm.vit.engine.Scratch.own("w"), 2, 2);
+        store.build(1);
+        TokenWindows w = TokenWindows.of(n, 5, 3, 2);
+        INDArray x = Arrays64.normal(new Random(9), n * 15, 8);
+        checkLayer("windowed block, rel pos", store, x, (in, ctx) -> windowed.forward(in, n, 15, w, ctx), windowed::backward);
+
+        ParamStore g = new ParamStore(DataType.DOUBLE);
+        Block global = new Block(g, "blocks.1", 8, 2, 4.0, LayerNorm.MAE_EPS, 0, dev.maejvm.vit.engine.Scratch.own("g"), 5, 3);
+        g.build(2);
+        checkLayer("global block, rel pos", g, x, (in, ctx) -> global.forward(in, n, 15, ctx), global::backward);
+        assertEquals(java.util.List.of(9L, 4L), java.util.Arrays.stream(g.get("blocks.1.attn.rel_pos_h").shape()).boxed().toList(),
+                "rel_pos_h [2h - 1, head dim]");
+    }
 }

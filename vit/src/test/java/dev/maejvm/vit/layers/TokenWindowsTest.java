@@ -3,6 +3,7 @@ package dev.maejvm.vit.layers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.maejvm.vit.engine.Ctx;
 import dev.maejvm.vit.engine.ParamStore;
@@ -64,5 +65,42 @@ class TokenWindowsTest {
         double scale = s64.grads().amaxNumber().doubleValue();
         assertEquals(0, s64.grads().sub(s32.grads().castTo(DataType.DOUBLE)).amaxNumber().doubleValue(), 1e-4 * scale);
         assertEquals(0, Nd4j.zeros(1).sumNumber().doubleValue());
+    }
+
+    /** Zero tables (their init) leave attention as it was; the float32 path agrees with float64 once they are not zero. */
+    @Test
+    void relativePositionsStartAsPlainAttentionAndAgreeInBothPrecisions() {
+        int n = 2;
+        ParamStore plain = new ParamStore(DataType.DOUBLE);
+        Block a = new Block(plain, "blocks.0", 16, 2, 4.0, LayerNorm.MAE_EPS);
+        plain.build(5);
+        ParamStore rel = new ParamStore(DataType.DOUBLE);
+        Block b = new Block(rel, "blocks.0", 16, 2, 4.0, LayerNorm.MAE_EPS, 0, dev.maejvm.vit.engine.Scratch.own("r"), 4, 4);
+        rel.build(5);
+        for (var p : plain.params()) {
+            rel.get(p.name()).value().assign(p.value());
+        }
+        INDArray x = Arrays64.normal(new Random(11), n * 16, 16);
+        assertEquals(0, a.forward(x, n, 16, Ctx.eval()).dup().sub(b.forward(x, n, 16, Ctx.eval())).amaxNumber().doubleValue(), 1e-12);
+
+        rel.get("blocks.0.attn.rel_pos_h").value().assign(Arrays64.normal(new Random(12), 7, 8));
+        rel.get("blocks.0.attn.rel_pos_w").value().assign(Arrays64.normal(new Random(13), 7, 8));
+        ParamStore r32 = new ParamStore(DataType.FLOAT);
+        Block c = new Block(r32, "blocks.0", 16, 2, 4.0, LayerNorm.MAE_EPS, 0, dev.maejvm.vit.engine.Scratch.own("f"), 4, 4);
+        r32.build(5);
+        r32.values().assign(rel.values().castTo(DataType.FLOAT));
+        Ctx train = Ctx.train(new java.util.SplittableRandom(0));
+        INDArray y64 = b.forward(x, n, 16, train).dup();
+        INDArray y32 = c.forward(x.castTo(DataType.FLOAT), n, 16, train).dup();
+        assertEquals(0, y64.sub(y32.castTo(DataType.DOUBLE)).amaxNumber().doubleValue(), 1e-4);
+        INDArray dy = Arrays64.normal(new Random(14), n * 16, 16);
+        rel.zeroGrads();
+        r32.zeroGrads();
+        INDArray dx64 = b.backward(dy).dup();
+        INDArray dx32 = c.backward(dy.castTo(DataType.FLOAT)).dup();
+        assertEquals(0, dx64.sub(dx32.castTo(DataType.DOUBLE)).amaxNumber().doubleValue(), 1e-4);
+        double scale = rel.grads().amaxNumber().doubleValue();
+        assertEquals(0, rel.grads().sub(r32.grads().castTo(DataType.DOUBLE)).amaxNumber().doubleValue(), 1e-4 * scale);
+        assertTrue(rel.get("blocks.0.attn.rel_pos_h").grad().amaxNumber().doubleValue() > 0, "the tables learn");
     }
 }

@@ -229,9 +229,13 @@ public final class DetectTrainCommand implements Callable<Integer> {
         }
     }
 
-    /** The backbone's parameters are the ones a pretrained encoder gives; the pyramid and head start at their init. */
+    /**
+     * The backbone's parameters are the ones a pretrained encoder gives; the pyramid, the head and
+     * the relative-position tables (zero-initialised, not in an MAE) start at their init.
+     */
     static boolean isBackbone(String name) {
-        return name.equals("pos_embed") || name.startsWith("patch_embed.") || name.startsWith("blocks.");
+        return (name.equals("pos_embed") || name.startsWith("patch_embed.") || name.startsWith("blocks."))
+                && !name.contains(".rel_pos_");
     }
 
     private int train(DetectConfig cfg, Detector model, AdamW optimizer, TrainState start, DetectionData dd, CocoDataset val,
@@ -309,7 +313,8 @@ public final class DetectTrainCommand implements Callable<Integer> {
 
     private static void printLoad(LoadReport r, PretrainedEncoder.Source source) {
         System.err.printf("loaded the %s encoder from %s into the backbone%n", source.preset(), source.file());
-        System.err.printf("  left at their init: the pyramid and the head (%d tensors)%n", r.missing().size());
+        System.err.printf("  left at their init: the pyramid, the head and any relative-position tables (%d tensors)%n",
+                r.missing().size());
         System.err.printf("  in the file, not in the detector (skipped): %d keys%n", r.unexpected().size());
         if (!r.interpolated().isEmpty()) {
             System.err.printf("  interpolated to the detection grid (bicubic): %s%n", r.interpolated());

@@ -32,7 +32,8 @@ public final class Detector {
         this.cfg = cfg;
         this.params = params;
         ScratchPool pool = new ScratchPool();
-        this.backbone = new ViTDetBackbone(params, cfg.model(), cfg.windowSize(), new HashSet<>(cfg.globalBlocks()), pool);
+        this.backbone = new ViTDetBackbone(params, cfg.model(), cfg.windowSize(), new HashSet<>(cfg.globalBlocks()),
+                cfg.useRelPos(), pool);
         this.pyramid = new SimpleFeaturePyramid(params, cfg.model().embedDim(), cfg.model().patchSize(), cfg.pyramidScales(),
                 cfg.extraLevels(), cfg.channels(), pool);
         this.head = new FcosHead(params, cfg.channels(), cfg.headConvs(), cfg.numClasses(), pyramid.strides().size(), pool);

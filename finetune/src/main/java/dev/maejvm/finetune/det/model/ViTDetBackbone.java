@@ -48,6 +48,15 @@ public final class ViTDetBackbone {
      * @param globalBlocks indexes of the blocks with global attention (ViT-B: 2, 5, 8, 11)
      */
     public ViTDetBackbone(ParamStore store, ViTConfig cfg, int windowSize, Set<Integer> globalBlocks, ScratchPool pool) {
+        this(store, cfg, windowSize, globalBlocks, false, pool);
+    }
+
+    /**
+     * @param relPos ViTDet's decomposed relative positions in every block ({@code blocks.i.attn.rel_pos_h/w},
+     *     zero-initialised; over the window, or the whole map in a global block)
+     */
+    public ViTDetBackbone(ParamStore store, ViTConfig cfg, int windowSize, Set<Integer> globalBlocks, boolean relPos,
+                          ScratchPool pool) {
         if (windowSize <= 0) {
             throw new IllegalArgumentException("windowSize must be positive, got " + windowSize);
         }
@@ -64,8 +73,11 @@ public final class ViTDetBackbone {
         this.posEmbed = store.register("pos_embed", new long[] {1, 1 + cfg.numPatches(), d}, new Init.TruncNormal(0.02));
         this.blocks = new Block[cfg.depth()];
         for (int i = 0; i < blocks.length; i++) {
+            boolean global = globalBlocks.contains(i);
+            int relH = !relPos ? 0 : global ? cfg.gridHeight() : windowSize;
+            int relW = !relPos ? 0 : global ? cfg.gridWidth() : windowSize;
             blocks[i] = new Block(store, "blocks." + i, d, cfg.numHeads(), cfg.mlpRatio(), LayerNorm.MAE_EPS, cfg.dropPath(i),
-                    pool.scope("blocks"));
+                    pool.scope("blocks"), relH, relW);
         }
     }
 

@@ -44,6 +44,27 @@ class ViTDetBackboneTest {
                 "the cls token's row of the table is not used");
     }
 
+    /** With ViTDet's relative positions (windows of 2, and the whole 4 x 3 map in the global block). */
+    @Test
+    void withRelativePositionsEveryParameterMatchesFiniteDifferences() {
+        ParamStore s0 = new ParamStore(DataType.DOUBLE);
+        ViTDetBackbone net = new ViTDetBackbone(s0, CFG.withDropPathRate(0), 2, Set.of(1), true, new ScratchPool());
+        s0.build(3);
+        Random rng = new Random(6);
+        s0.values().addi(Arrays64.normal(rng, s0.size()).muli(0.1));
+        assertEquals(3, s0.get("blocks.0.attn.rel_pos_h").shape()[0], "a window of 2: 2h - 1 rows");
+        assertEquals(7, s0.get("blocks.1.attn.rel_pos_h").shape()[0], "the global block's 4-row map");
+        INDArray imgs = Arrays64.normal(rng, 2, 2, 16, 12);
+        INDArray map = net.forward(imgs, Ctx.train(new java.util.SplittableRandom(1)));
+        INDArray r = Arrays64.normal(rng, map.shape());
+        s0.zeroGrads();
+        net.backward(r);
+        for (Param p : s0.params()) {
+            INDArray g = p.grad().dup();
+            GradCheck.check(p.name(), p.value(), g, () -> Arrays64.dot(net.forward(imgs, Ctx.eval()), r), 20, 7);
+        }
+    }
+
     @Test
     void globalBlocksMustExist() {
         assertThrows(IllegalArgumentException.class,
