@@ -28,6 +28,8 @@ import java.util.stream.Stream;
  *       the last one; {@code finetune.hours}</li>
  *   <li>{@code linprobe.top1}: the best validation top-1; {@code linprobe.hours}</li>
  *   <li>{@code knn.top1}: weighted k-NN top-1; {@code knn.hours}</li>
+ *   <li>{@code detect.ap}: the best COCO AP@[.50:.95] over the evaluations, {@code detect.ap50} the
+ *       AP50 of that evaluation, {@code detect.ap_last} the last AP; {@code detect.hours}</li>
  * </ul>
  * Hours are the sum over a stage's attempts as the journal saw them (first to last record of each
  * attempt), so a resumed stage counts its compute, not the pause. Only finished stages give numbers.
@@ -110,6 +112,8 @@ public final class ResultReader {
         Double last = null;
         Double best = null;
         Double loss = null;
+        Map<Long, Double> ap = new LinkedHashMap<>();     // COCO AP and AP50 by the step of their evaluation
+        Map<Long, Double> ap50 = new LinkedHashMap<>();
         double ms = 0;
         long attemptStart = -1;
         long attemptEnd = -1;
@@ -129,6 +133,10 @@ public final class ResultReader {
                 best = best == null ? last : Math.max(best, last);
             } else if ("loss".equals(r.key())) {
                 loss = r.doubleValue();
+            } else if ("AP".equals(r.key())) {
+                ap.put(r.step(), r.doubleValue());
+            } else if ("AP50".equals(r.key())) {
+                ap50.put(r.step(), r.doubleValue());
             }
         }
         if (attemptStart >= 0) {
@@ -137,6 +145,21 @@ public final class ResultReader {
         into.put(stage + ".hours", ms / 3.6e6);
         if (stage.equals("pretrain") && loss != null) {
             into.put("pretrain.loss", loss);
+        }
+        if (stage.equals("detect") && !ap.isEmpty()) {
+            Map.Entry<Long, Double> top = null;
+            Double lastAp = null;
+            for (Map.Entry<Long, Double> e : ap.entrySet()) {
+                if (top == null || e.getValue() > top.getValue()) {
+                    top = e;
+                }
+                lastAp = e.getValue();
+            }
+            into.put("detect.ap", top.getValue());
+            if (ap50.containsKey(top.getKey())) {
+                into.put("detect.ap50", ap50.get(top.getKey()));
+            }
+            into.put("detect.ap_last", lastAp);
         }
         if (best != null) {
             into.put(stage + ".top1", best);

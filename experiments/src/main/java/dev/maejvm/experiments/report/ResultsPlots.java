@@ -17,13 +17,13 @@ import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
  * The accuracy plots of an experiment, in the manner of the paper's figures: for each axis, the
- * top-1 of each evaluation (fine-tune, linear probe, kNN) against the axis's values, with error
+ * top-1 of each evaluation (fine-tune, linear probe, kNN) and the detection AP against the axis's values, with error
  * bars of one standard deviation over seeds. A numeric axis is a line plot (Fig. 5's mask ratio),
  * any other a bar chart (Table 1's ablations). With several axes, each plot has a series per
  * setting of the other axes.
  */
 public final class ResultsPlots {
-    private static final List<String> ACCURACIES = List.of("finetune.top1", "linprobe.top1", "knn.top1");
+    private static final List<String> ACCURACIES = List.of("finetune.top1", "linprobe.top1", "knn.top1", "detect.ap");
 
     private ResultsPlots() {}
 
@@ -63,7 +63,15 @@ public final class ResultsPlots {
         return s;
     }
 
-    private static boolean numeric(ResultsTable table, String axis) {
+    /** What the y axis shows: top-1, detection AP, or both. */
+    private static String measure(ResultsTable table) {
+        List<String> cols = table.columns();
+        boolean top1 = cols.stream().anyMatch(c -> c.endsWith(".top1"));
+        boolean ap = cols.contains("detect.ap");
+        return top1 && ap ? "top-1 / AP" : ap ? "AP" : "top-1";
+    }
+
+        private static boolean numeric(ResultsTable table, String axis) {
         for (ResultsTable.Row r : table.rows()) {
             try {
                 Double.parseDouble(r.values().get(axis));
@@ -75,8 +83,8 @@ public final class ResultsPlots {
     }
 
     private static XYChart line(ResultsTable table, String axis) {
-        XYChart chart = new XYChartBuilder().width(800).height(500).title("top-1 against " + axis).xAxisTitle(axis)
-                .yAxisTitle("top-1 (%)").build();
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(measure(table) + " against " + axis).xAxisTitle(axis)
+                .yAxisTitle(measure(table) + " (%)").build();
         series(table, axis).forEach((name, points) -> {
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
@@ -93,8 +101,8 @@ public final class ResultsPlots {
     }
 
     private static CategoryChart bars(ResultsTable table, String axis) {
-        CategoryChart chart = new CategoryChartBuilder().width(800).height(500).title("top-1 by " + axis).xAxisTitle(axis)
-                .yAxisTitle("top-1 (%)").build();
+        CategoryChart chart = new CategoryChartBuilder().width(800).height(500).title(measure(table) + " by " + axis).xAxisTitle(axis)
+                .yAxisTitle(measure(table) + " (%)").build();
         List<String> categories = table.rows().stream().map(r -> r.values().get(axis)).distinct().toList();
         series(table, axis).forEach((name, points) -> {
             List<Double> y = new ArrayList<>();

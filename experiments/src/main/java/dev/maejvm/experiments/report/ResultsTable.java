@@ -32,11 +32,15 @@ public final class ResultsTable {
         m.put("finetune.top1_last", "fine-tune last-epoch top-1 %");
         m.put("linprobe.top1", "linear probe top-1 %");
         m.put("knn.top1", "kNN top-1 %");
+        m.put("detect.ap", "detection AP");
+        m.put("detect.ap50", "detection AP50");
+        m.put("detect.ap_last", "detection last-epoch AP");
         m.put("pretrain.loss", "pretrain loss");
         m.put("pretrain.hours", "pretrain h");
         m.put("finetune.hours", "fine-tune h");
         m.put("linprobe.hours", "probe h");
         m.put("knn.hours", "kNN h");
+        m.put("detect.hours", "detect h");
         return m;
     }
 

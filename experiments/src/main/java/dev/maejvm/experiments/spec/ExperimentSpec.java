@@ -237,7 +237,7 @@ public record ExperimentSpec(Path file, String name, String description, List<Sp
                 Map<String, String> settings = p.settings(s);
                 if (s.needsPretrain(settings) && !stages.contains(SpecStage.PRETRAIN)) {
                     throw error(stagesLine, "stage " + s.id() + " reads the point's pretraining checkpoint, but pretrain is not"
-                            + " in stages" + (s == SpecStage.FINETUNE ? " (or set finetune.init: scratch)" : ""));
+                            + " in stages" + (s.hasInit() ? " (or set " + s.id() + ".init: scratch)" : ""));
                 }
                 try {
                     Record cfg = s.resolve(settings, pretrain);   // a scratch point trains the same model

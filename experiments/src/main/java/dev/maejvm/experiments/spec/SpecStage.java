@@ -1,11 +1,13 @@
 package dev.maejvm.experiments.spec;
 
 import dev.maejvm.finetune.cls.FinetuneConfig;
+import dev.maejvm.finetune.det.DetectConfig;
 import dev.maejvm.finetune.knn.KnnConfig;
 import dev.maejvm.finetune.probe.LinprobeConfig;
 import dev.maejvm.pretrain.train.PretrainConfig;
 import dev.maejvm.train.config.Configs;
 import dev.maejvm.vit.model.MaeConfig;
+import dev.maejvm.vit.model.ViTConfig;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,15 +15,18 @@ import java.util.Map;
 /**
  * A stage of an experiment point: one {@code ./mae} command. A stage's settings are the dotted keys
  * of its command's config (those of its {@code config.json}, set with {@code --set}) plus a few
- * inputs that are options of the command rather than config keys ({@link #inputs}).
+ * inputs that are options of the command rather than config keys ({@link #inputs}). The stages
+ * run in this order; {@code detect} is {@code ./mae detect train} (COCO-format data: the
+ * generated scenes by default).
  */
 public enum SpecStage {
     PRETRAIN(List.of("preset", "data")),
     FINETUNE(List.of("init", "preset", "data", "val-data")),
     LINPROBE(List.of("data", "val-data")),
-    KNN(List.of("train-data", "val-data"));
+    KNN(List.of("train-data", "val-data")),
+    DETECT(List.of("init", "preset", "data", "val-data", "input-size"));
 
-    /** {@code finetune.init}: from the point's pretraining checkpoint, or the same model from scratch. */
+    /** {@code finetune.init} and {@code detect.init}: from the point's pretraining checkpoint, or the same model from scratch. */
     public static final String INIT = "init";
     public static final String INIT_PRETRAINED = "pretrained";
     public static final String INIT_SCRATCH = "scratch";
@@ -34,9 +39,19 @@ public enum SpecStage {
         this.inputs = inputs;
     }
 
-    /** The name in specs and on the command line: pretrain, finetune, linprobe, knn. */
+    /** The name in specs: pretrain, finetune, linprobe, knn, detect. */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The {@code ./mae} command words that run the stage. */
+    public List<String> command() {
+        return this == DETECT ? List.of("detect", "train") : List.of(id());
+    }
+
+    /** Whether the stage trains from the point's pretraining or, with {@code init: scratch}, the same model from scratch. */
+    public boolean hasInit() {
+        return this == FINETUNE || this == DETECT;
     }
 
     public static SpecStage of(String id) {
@@ -45,7 +60,8 @@ public enum SpecStage {
                 return s;
             }
         }
-        throw new IllegalArgumentException("unknown stage '" + id + "'; the stages are pretrain, finetune, linprobe, knn");
+        throw new IllegalArgumentException("unknown stage '" + id + "'; the stages are "
+                + String.join(", ", java.util.Arrays.stream(values()).map(SpecStage::id).toList()));
     }
 
     /** The settings that are the command's inputs (options), not config keys. */
@@ -55,7 +71,7 @@ public enum SpecStage {
 
     /** Whether the stage reads the point's pretraining checkpoint (given its settings). */
     public boolean needsPretrain(Map<String, String> settings) {
-        return this != PRETRAIN && !(this == FINETUNE && INIT_SCRATCH.equals(settings.get(INIT)));
+        return this != PRETRAIN && !(hasInit() && INIT_SCRATCH.equals(settings.get(INIT)));
     }
 
     /**
@@ -70,7 +86,7 @@ public enum SpecStage {
     public Record resolve(Map<String, String> settings, PretrainConfig pretrain) {
         Map<String, String> keys = new java.util.LinkedHashMap<>(settings);
         keys.keySet().removeAll(inputs);
-        if (this == FINETUNE && settings.containsKey(INIT)) {
+        if (hasInit() && settings.containsKey(INIT)) {
             String init = settings.get(INIT);
             if (!init.equals(INIT_PRETRAINED) && !init.equals(INIT_SCRATCH)) {
                 throw new dev.maejvm.train.config.ConfigException(INIT, "init must be pretrained or scratch, got '" + init + "'");
@@ -83,6 +99,27 @@ public enum SpecStage {
             case FINETUNE -> Configs.with(FinetuneConfig.defaults(preset, null, model.encoder(), 10), keys);
             case LINPROBE -> Configs.with(LinprobeConfig.defaults(preset, "the point's pretraining checkpoint", model.encoder(), 10), keys);
             case KNN -> Configs.with(KnnConfig.defaults(), keys);
+            case DETECT -> Configs.with(DetectConfig.defaults(preset, pretrain != null ? "the point's pretraining checkpoint" : "",
+                    detectionEncoder(model.encoder(), settings), 1), keys);   // the class count is the data's, set when it runs
         };
+    }
+
+    /** The encoder at the detection input size: {@code input-size}, else the encoder's own image size (as detect train). */
+    private static ViTConfig detectionEncoder(ViTConfig encoder, Map<String, String> settings) {
+        String size = settings.get("input-size");
+        if (size == null) {
+            return encoder;
+        }
+        int side;
+        try {
+            side = Integer.parseInt(size.trim());
+        } catch (NumberFormatException e) {
+            throw new dev.maejvm.train.config.ConfigException("input-size", "input-size must be a whole number of pixels, got '" + size + "'");
+        }
+        if (side < encoder.patchSize() || side % encoder.patchSize() != 0) {
+            throw new dev.maejvm.train.config.ConfigException("input-size", "input-size " + side + " is not a positive multiple of the patch size "
+                    + encoder.patchSize());
+        }
+        return encoder.withImgSize(side, side);
     }
 }

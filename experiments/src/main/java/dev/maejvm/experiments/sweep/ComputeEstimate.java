@@ -3,6 +3,8 @@ package dev.maejvm.experiments.sweep;
 import dev.maejvm.data.source.Datasets;
 import dev.maejvm.experiments.spec.SpecStage;
 import dev.maejvm.finetune.cls.FinetuneConfig;
+import dev.maejvm.finetune.det.DetectConfig;
+import dev.maejvm.finetune.det.model.DetectorFlops;
 import dev.maejvm.finetune.knn.KnnConfig;
 import dev.maejvm.finetune.probe.LinprobeConfig;
 import dev.maejvm.pretrain.train.PretrainConfig;
@@ -21,6 +23,9 @@ public final class ComputeEstimate {
     /** Fashion-MNIST, the default data of every stage. */
     static final int DEFAULT_TRAIN_IMAGES = 60_000;
     static final int DEFAULT_VAL_IMAGES = 10_000;
+    /** The generated scenes, the default data of the detect stage ({@code ./mae detect make-scenes}'s defaults). */
+    static final int DEFAULT_SCENES_TRAIN = 4000;
+    static final int DEFAULT_SCENES_TEST = 500;
 
     private ComputeEstimate() {}
 
@@ -53,6 +58,16 @@ public final class ComputeEstimate {
                 bank = c.trainLimit() > 0 ? Math.min(bank, c.trainLimit()) : bank;
                 val = c.valLimit() > 0 ? Math.min(val, c.valLimit()) : val;
                 yield (double) (bank + val) * FlopCount.classifierForwardPerImage(pretrain.model().encoder(), 0);
+            }
+            case DETECT -> {                       // at the input size; the evaluation's post-processing is not counted
+                DetectConfig c = (DetectConfig) config;
+                int train = images(settings.get("data"), DEFAULT_SCENES_TRAIN);
+                int val = settings.containsKey("data") && !settings.containsKey("val-data") ? 0
+                        : images(settings.get("val-data"), DEFAULT_SCENES_TEST);
+                double images = seen(c.epochs(), c.maxSteps(), (long) c.effectiveBatch(), train);
+                double evals = Math.ceil((double) c.epochs() / c.evalEvery());
+                double forward = DetectorFlops.forwardPerImage(c);
+                yield images * 3 * forward + evals * val * forward;
             }
         };
     }

@@ -77,18 +77,23 @@ public final class StageInvocation {
      */
     public static List<String> args(SpecStage stage, Map<String, String> settings, Path stageDir, Path pretrainDir,
                                     String preset, Map<String, String> scratchModel, List<String> tracking, String parentRunId) {
-        List<String> a = new ArrayList<>();
-        a.add(stage.id());
+        List<String> a = new ArrayList<>(stage.command());
         Path checkpoint = pretrainDir == null ? null : pretrainDir.resolve(PretrainCheckpoint.FILE_NAME);
         switch (stage) {
             case PRETRAIN -> a.addAll(List.of("--out", stageDir.toString()));
-            case FINETUNE -> {
+            case FINETUNE, DETECT -> {
                 a.addAll(List.of("--out", stageDir.toString()));
                 if (checkpoint == null) {
                     a.addAll(List.of("--from-scratch", "--preset", preset));
                     for (Map.Entry<String, String> e : scratchModel.entrySet()) {
-                        if (!settings.containsKey(e.getKey())) {
-                            a.addAll(List.of("--set", e.getKey() + "=" + e.getValue()));
+                        String key = e.getKey();
+                        if (stage == SpecStage.DETECT && (key.equals("model.imgHeight") || key.equals("model.imgWidth"))) {
+                            // the pretrained encoder's image size is the detection default: --input-size says it
+                            if (key.equals("model.imgHeight") && !settings.containsKey("input-size")) {
+                                a.addAll(List.of("--input-size", e.getValue()));
+                            }
+                        } else if (!settings.containsKey(key)) {
+                            a.addAll(List.of("--set", key + "=" + e.getValue()));
                         }
                     }
                 } else {
@@ -106,7 +111,7 @@ public final class StageInvocation {
                 return;                                             // decided the checkpoint above
             }
             if (stage.inputs().contains(key)) {
-                if (!(stage == SpecStage.FINETUNE && key.equals("preset"))) {
+                if (!(stage.hasInit() && key.equals("preset"))) {           // the checkpoint's, or given above
                     a.addAll(List.of("--" + key, value));
                 }
             } else if (stage == SpecStage.KNN) {

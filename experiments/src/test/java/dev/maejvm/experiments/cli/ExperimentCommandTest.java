@@ -83,6 +83,44 @@ class ExperimentCommandTest {
     }
 
     @Test
+    void aDetectionSpecPretrainsOnceTrainsBothDetectorsAndReportsTheirAP() throws IOException {
+        Path scenes = dir.resolve("scenes");
+        var made = PretrainCommandTest.mae("detect", "make-scenes", "--out", scenes.toString(), "--canvas", "32",
+                "--train-scenes", "24", "--test-scenes", "6", "--max-scale", "1.1", "--max-objects", "2", "--seed", "5");
+        assertEquals(0, made.exit(), made.err());
+        Path spec = dir.resolve("det.yaml");
+        Files.writeString(spec, """
+                name: det
+                stages: [pretrain, detect]
+                base:
+                  pretrain: {preset: micro, data: %1$s, epochs: 1, maxSteps: 3, warmupEpochs: 0, batchSize: 8}
+                  detect: {data: %2$s, val-data: %3$s, input-size: 32, epochs: 1, batchSize: 4, lr: 1e-3, warmupEpochs: 0}
+                axes:
+                  detect.init: [pretrained, scratch]
+                """.formatted(scenes.resolve("train"), scenes.resolve("annotations/instances_train.json"),
+                scenes.resolve("annotations/instances_test.json")));
+        Path out = dir.resolve("det");
+        var dry = PretrainCommandTest.mae("experiment", "run", spec.toString(), "--out", out.toString(), "--dry-run");
+        assertEquals(0, dry.exit(), dry.err());
+        var run = PretrainCommandTest.mae("experiment", "run", spec.toString(), "--out", out.toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.err().contains("3 stages ran, 1 finished before, 0 failed"), run.err());   // the shared pretraining, for the second point
+        JsonNode start = new ObjectMapper().readTree(Files.readAllLines(
+                out.resolve("p00-init=pretrained-seed=0/detect/run.jsonl")).get(0));
+        assertEquals("detect", start.get("kind").asText());
+        assertTrue(start.get("tags").get("mae.source.checkpoint").asText().contains("p00-init=pretrained-seed=0/pretrain"),
+                "the detector is linked to the pretraining it started from");
+
+        var report = PretrainCommandTest.mae("experiment", "report", spec.toString(), "--out", out.toString());
+        assertEquals(0, report.exit(), report.err());
+        String md = Files.readString(out.resolve("report/results.md"));
+        assertTrue(md.contains("| detect.init | seeds | detection AP | detection AP50 |"), md);
+        assertTrue(md.contains("| pretrained | 1 |") && md.contains("| scratch | 1 |"), md);
+        assertTrue(!md.contains("not finished"), md);
+        assertTrue(Files.size(out.resolve("report/detect.init.png")) > 1000);
+    }
+
+    @Test
     void aBadSpecIsAUsageErrorNamingTheLine() throws IOException {
         Path spec = dir.resolve("bad.yaml");
         Files.writeString(spec, "name: bad\nstages: [pretrain]\naxes:\n  pretrain.decoderDepth: [1, 2]\n");

@@ -91,4 +91,34 @@ class ResultReaderTest {
         assertEquals(List.of("p01-maskRatio=0.75-seed=0"),
                 ResultReader.read(out, List.of("p01-maskRatio=0.75-seed=0")).stream().map(PointResult::name).toList());
     }
+
+    @Test
+    void detectionGivesTheBestEvaluationsAPWithItsAP50AndTheLastAP() throws IOException {
+        Path p = out.resolve("p00-init=scratch-seed=0");
+        Files.createDirectories(p.resolve("detect"));
+        Files.writeString(p.resolve("point.json"), """
+                {"name": "p00-init=scratch-seed=0", "index": 0, "values": {"detect.init": "scratch", "seed": "0"},
+                 "stages": {"detect": "detect"}}
+                """);
+        Files.writeString(p.resolve("detect").resolve("stage.json"),
+                "{\"stage\":\"detect\",\"status\":\"finished\",\"exitCode\":0,\"seconds\":1,\"message\":\"\",\"args\":[]}");
+        Files.writeString(p.resolve("detect").resolve("run.jsonl"), String.join("\n",
+                rec(1, "run_start", 0, null, null),
+                metric(2, 1000, "AP", 20.0, 250), metric(3, 1000, "AP50", 41.0, 250),
+                metric(4, 2000, "AP", 31.5, 500), metric(5, 2000, "AP50", 49.5, 500),
+                metric(6, 1_800_000L, "AP", 30.0, 750), metric(7, 1_800_000L, "AP50", 50.0, 750)) + "\n");
+        PointResult r = ResultReader.read(out).get(0);
+        assertEquals(31.5, r.metrics().get("detect.ap"), "the best AP");
+        assertEquals(49.5, r.metrics().get("detect.ap50"), "the AP50 of the same evaluation, not the best AP50");
+        assertEquals(30.0, r.metrics().get("detect.ap_last"));
+        assertEquals(0.5, r.metrics().get("detect.hours"), 1e-12);
+        String md = ResultsTable.of(List.of(r)).markdown();
+        assertTrue(md.contains("| detect.init | seeds | detection AP | detection AP50 | detection last-epoch AP |"), md);
+        assertTrue(md.contains("| scratch | 1 | 31.50 |"), md);
+    }
+
+    private static String metric(long seq, long time, String key, double value, long step) {
+        return "{\"seq\":" + seq + ",\"type\":\"metric\",\"time\":" + time + ",\"runId\":\"r\",\"key\":\"" + key
+                + "\",\"value\":" + value + ",\"step\":" + step + "}";
+    }
 }

@@ -134,4 +134,45 @@ class ExperimentSpecTest {
         assertEquals(1, s.points().size());
         assertEquals("scratch", s.points().get(0).settings(SpecStage.FINETUNE).get("init"));
     }
+
+    @Test
+    void aDetectStageReadsThePretrainingOrStartsFromScratchAndItsKeysAreChecked() throws IOException {
+        ExperimentSpec s = ExperimentSpec.load(spec("""
+                name: det
+                stages: [pretrain, detect]
+                base:
+                  pretrain: {preset: micro, epochs: 1}
+                  detect: {input-size: 32, epochs: 1, windowSize: 4}
+                axes:
+                  detect.init: [pretrained, scratch]
+                """));
+        assertEquals(2, s.points().size());
+        assertEquals(List.of("detect", "train"), SpecStage.DETECT.command());
+        assertTrue(SpecStage.DETECT.needsPretrain(s.points().get(0).settings(SpecStage.DETECT)));
+        assertTrue(!SpecStage.DETECT.needsPretrain(s.points().get(1).settings(SpecStage.DETECT)));
+
+        SpecException typo = assertThrows(SpecException.class, () -> ExperimentSpec.load(spec("""
+                name: det
+                stages: [pretrain, detect]
+                base:
+                  pretrain: {preset: micro}
+                  detect:
+                    windwSize: 4
+                """)));
+        assertEquals(6, typo.line(), typo.getMessage());
+        assertTrue(typo.getMessage().contains("windwSize") && typo.getMessage().contains("windowSize"), typo.getMessage());
+
+        SpecException size = assertThrows(SpecException.class, () -> ExperimentSpec.load(spec("""
+                name: det
+                stages: [pretrain, detect]
+                base:
+                  pretrain: {preset: micro}
+                  detect: {input-size: 30}
+                """)));
+        assertEquals(5, size.line(), size.getMessage());
+        assertTrue(size.getMessage().contains("input-size 30") && size.getMessage().contains("patch size 4"), size.getMessage());
+
+        SpecException alone = assertThrows(SpecException.class, () -> ExperimentSpec.load(spec("name: det\nstages: [detect]\n")));
+        assertTrue(alone.getMessage().contains("detect.init: scratch"), alone.getMessage());
+    }
 }

@@ -20,7 +20,7 @@ class ShippedSpecsTest {
         try (Stream<Path> s = Files.list(SPECS)) {
             files = s.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
         }
-        assertEquals(5, files.size(), files.toString());
+        assertEquals(6, files.size(), files.toString());
         for (Path f : files) {
             ExperimentSpec spec = ExperimentSpec.load(f);
             assertEquals(f.getFileName().toString().replace(".yaml", ""), spec.name(), "the file is named after its spec");
@@ -31,5 +31,6 @@ class ShippedSpecsTest {
         assertEquals(6, ExperimentSpec.load(SPECS.resolve("norm-pix.yaml")).points().size());
         assertEquals(2, ExperimentSpec.load(SPECS.resolve("mask-tokens.yaml")).points().size());
         assertEquals(6, ExperimentSpec.load(SPECS.resolve("scratch.yaml")).points().size());
+        assertEquals(2, ExperimentSpec.load(SPECS.resolve("detection.yaml")).points().size());
     }
 }

@@ -168,4 +168,35 @@ class ExperimentRunnerTest {
         assertTrue(o.failures().get(0).contains("OutOfMemoryError"), o.failures().toString());
         assertTrue(o.ran() > 3, "the other points ran");
     }
+
+    @Test
+    void aDetectStageRunsDetectTrainFromThePointsCheckpointOrTheSameModelFromScratch() throws IOException {
+        Path f = dir.resolve("det.yaml");
+        Files.writeString(f, """
+                name: det
+                stages: [pretrain, detect]
+                base:
+                  pretrain: {preset: micro, epochs: 1, model.encoder.imgHeight: 32, model.encoder.imgWidth: 32, model.encoder.embedDim: 48}
+                  detect: {epochs: 2, windowSize: 4}
+                axes:
+                  detect.init: [pretrained, scratch]
+                """);
+        Fake fake = new Fake();
+        Path out = dir.resolve("out");
+        ExperimentRunner.Outcome o = runner(ExperimentSpec.load(f), out, fake).run(null);
+        assertEquals(0, o.failed());
+        assertEquals(3, fake.calls.size(), "one pretraining shared by both points, two detectors: " + fake.calls);
+        List<String> pretrained = fake.calls.get(1);
+        assertEquals(List.of("detect", "train"), pretrained.subList(0, 2));
+        assertEquals(out.resolve("p00-init=pretrained-seed=0/pretrain/checkpoint-last.safetensors").toString(),
+                pretrained.get(pretrained.indexOf("--pretrained") + 1));
+        assertTrue(pretrained.contains("windowSize=4") && pretrained.contains("epochs=2") && !pretrained.contains("--input-size"),
+                pretrained.toString());
+        List<String> scratch = fake.calls.get(2);
+        assertTrue(scratch.contains("--from-scratch") && !scratch.contains("--pretrained"), scratch.toString());
+        // the pretrained model's architecture, at its image size as the input size (not as a model key)
+        assertEquals("micro", scratch.get(scratch.indexOf("--preset") + 1));
+        assertEquals("32", scratch.get(scratch.indexOf("--input-size") + 1));
+        assertTrue(scratch.contains("model.embedDim=48") && !String.join(" ", scratch).contains("model.imgHeight"), scratch.toString());
+    }
 }
