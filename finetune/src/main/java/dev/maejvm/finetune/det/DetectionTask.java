@@ -12,6 +12,8 @@ import dev.maejvm.finetune.det.fcos.MatchingConfig;
 import dev.maejvm.finetune.det.model.Detector;
 import dev.maejvm.finetune.det.model.FcosHead;
 import dev.maejvm.train.Task;
+import dev.maejvm.train.dist.Collective;
+import dev.maejvm.train.dist.SingleProcess;
 import dev.maejvm.vit.engine.Ctx;
 import dev.maejvm.vit.engine.Kernels;
 import dev.maejvm.vit.engine.ParamStore;
@@ -25,6 +27,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * batch's boxes (category ids mapped to class indices), the three FCOS losses over the number of
  * positives (focal on every point and class, GIoU and centerness on the positives), their
  * gradients back through head, pyramid and backbone. Reports the three terms and the positives.
+ *
+ * <p>Data-parallel over N ranks, the positives are counted over the whole global batch (one
+ * scalar allreduce, as FCOS's own code does) and each rank divides by {@code max(1, total) / N}:
+ * with the trainer averaging the ranks' gradients, the step is then the one process's on the same
+ * global batch, whatever each rank's share of the positives.
  */
 public final class DetectionTask implements Task<Batch> {
     private final Detector model;
@@ -32,11 +39,17 @@ public final class DetectionTask implements Task<Batch> {
     private final List<FeatureLevel> levels;
     private final FcosTargetAssigner assigner;
     private final FcosLoss loss = FcosLoss.detectron2();
+    private final Collective group;
     private INDArray dLogits;
     private INDArray dBoxes;
     private INDArray dCtr;
 
     public DetectionTask(Detector model, CategoryMap categories) {
+        this(model, categories, SingleProcess.INSTANCE);
+    }
+
+    /** @param group the ranks whose parts of the global batch the positives are counted over */
+    public DetectionTask(Detector model, CategoryMap categories, Collective group) {
         if (categories.size() != model.config().numClasses()) {
             throw new IllegalArgumentException("the detector has " + model.config().numClasses() + " classes, the data "
                     + categories.size() + " categories " + categories.ids());
@@ -44,6 +57,7 @@ public final class DetectionTask implements Task<Batch> {
         this.model = model;
         this.categories = categories;
         this.levels = model.levels();
+        this.group = group;
         this.assigner = new FcosTargetAssigner(MatchingConfig.detectron2(levels), BoxCoding.detectron2(), categories.size());
     }
 
@@ -64,10 +78,20 @@ public final class DetectionTask implements Task<Batch> {
         dLogits = Kernels.ensure(dLogits, out.logits().dataType(), out.logits().shape());
         dBoxes = Kernels.ensure(dBoxes, out.boxes().dataType(), out.boxes().shape());
         dCtr = Kernels.ensure(dCtr, out.centerness().dataType(), out.centerness().shape());
-        FcosLoss.Terms terms = loss.forward(out.logits(), out.boxes(), out.centerness(), targets, targets.normalizer(),
+        FcosLoss.Terms terms = loss.forward(out.logits(), out.boxes(), out.centerness(), targets, normalizer(targets),
                 dLogits, dBoxes, dCtr);
         model.backward(dLogits, dBoxes, dCtr);
         return new StepResult(terms.total(), n, Map.of("loss_cls", terms.classification(), "loss_box_reg", terms.boxRegression(),
                 "loss_centerness", terms.centerness(), "num_pos", (double) targets.numPositives()));
+    }
+
+    /** max(1, positives) of the global batch, over the ranks: each rank's share of the one-process normaliser. */
+    private double normalizer(FcosTargets targets) {
+        if (group.size() == 1) {
+            return targets.normalizer();
+        }
+        double[] positives = {targets.numPositives()};
+        group.allreduceSum(positives);
+        return Math.max(1, positives[0]) / group.size();
     }
 }

@@ -42,9 +42,9 @@ public final class DetectionTraining {
 
     /**
      * Data-parallel over {@code group}: {@code data.train()} delivers this rank's part of each
-     * global batch; rank 0 alone evaluates and writes the checkpoints. Each rank normalises its
-     * losses by its own positives (detectron2 all-reduces the count first), so N ranks follow the
-     * recipe, not one process's exact trajectory.
+     * global batch; rank 0 alone evaluates and writes the checkpoints. The positives the losses
+     * are divided by are counted over the global batch ({@link DetectionTask}), so N ranks take the
+     * one process's steps (to float32 summation order).
      */
     public DetectionTraining(DetectConfig cfg, Detector model, AdamW optimizer, DetectionData data, CocoDataset val,
                              CocoGroundTruth valTruth, CategoryMap categories, TrainingListener listener, Path out,
@@ -64,7 +64,7 @@ public final class DetectionTraining {
                         }
                     }), cfg.evalEvery(), true));
         }
-        this.trainer = new Trainer<>(cfg.loop(), new DetectionTask(model, categories), optimizer, data.train(), listener,
+        this.trainer = new Trainer<>(cfg.loop(), new DetectionTask(model, categories, group), optimizer, data.train(), listener,
                 state -> DetectorCheckpoint.save(out.resolve(DetectorCheckpoint.LAST), model, optimizer, cfg, state, dataInfo),
                 evaluators, new EpochLog(out.resolve("log.txt")), group);
     }
