@@ -6,9 +6,7 @@ import dev.maejvm.data.detection.CocoDataset;
 import dev.maejvm.data.transform.ChannelStats;
 import dev.maejvm.experiments.cli.ConfigOverrides;
 import dev.maejvm.experiments.cli.DataParallel;
-import dev.maejvm.experiments.progress.ProgressListener;
-import dev.maejvm.experiments.tracking.Lineage;
-import dev.maejvm.experiments.tracking.Tracker;
+import dev.maejvm.experiments.cli.TransferRun;
 import dev.maejvm.experiments.tracking.TrackingOptions;
 import dev.maejvm.finetune.PretrainedEncoder;
 import dev.maejvm.finetune.det.CategoryMap;
@@ -22,12 +20,10 @@ import dev.maejvm.finetune.det.eval.CocoGroundTruthJson;
 import dev.maejvm.finetune.det.model.Detector;
 import dev.maejvm.train.Checkpoint;
 import dev.maejvm.train.NonFiniteLossException;
-import dev.maejvm.train.RunSession;
 import dev.maejvm.train.TrainState;
 import dev.maejvm.train.config.Configs;
 import dev.maejvm.train.events.RunStart;
 import dev.maejvm.train.events.TrainingListener;
-import dev.maejvm.train.events.TrainingListeners;
 import dev.maejvm.train.optim.AdamW;
 import dev.maejvm.vit.model.MaeConfig;
 import dev.maejvm.vit.model.ViTConfig;
@@ -242,34 +238,16 @@ public final class DetectTrainCommand implements Callable<Integer> {
                       CocoGroundTruth truth, CategoryMap categories, PretrainedEncoder.Source source, Checkpoint.Info resumed)
             throws IOException {
         long totalSteps = cfg.loop().totalSteps(dd.train().batchesPerEpoch());
-        if (start.step() >= totalSteps) {
-            if (job.root()) {
-                System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs to go on)%n", start.step(),
-                        totalSteps);
-            }
+        if (TransferRun.nothingToDo(job, start, totalSteps)) {
             return 0;
         }
-        TrainingListener listener;
-        RunSession session;
-        if (job.root()) {
-            Tracker journal = tracking.listener();
-            listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
-            session = new RunSession(listener, journal::close);
-        } else {                                            // rank 0 alone tracks, logs and writes
-            listener = new TrainingListeners(List.of());
-            session = new RunSession(listener, null);
-        }
-        Map<String, String> tags = new LinkedHashMap<>();
-        tags.put("mae.data", dd.train().describe());
-        tags.put("mae.init", cfg.fromScratch() ? "scratch" : "pretrained");
-        if (source != null && !source.runId().isEmpty()) {
-            tags.putAll(Lineage.fromCheckpoint(source.runId(), source.file()).tags());
-        } else if (resumed != null && !cfg.fromScratch()) {
-            tags.put(Lineage.SOURCE_CHECKPOINT, cfg.pretrained());
-        }
+        TransferRun run = TransferRun.open(job, tracking, totalSteps);
+        TrainingListener listener = run.listener();
+        Map<String, String> tags = TransferRun.tags(dd.train().describe(), cfg.fromScratch(), source,
+                resumed != null && !cfg.fromScratch() ? cfg.pretrained() : null);
         Map<String, String> params = cfg.flatten();
         params.put("effectiveBatch", String.valueOf(cfg.effectiveBatch()));
-        TrainState begin = session.start(new RunStart("detect", (cfg.fromScratch() ? "detect-scratch-" : "detect-") + cfg.preset(),
+        TrainState begin = run.session().start(new RunStart("detect", (cfg.fromScratch() ? "detect-scratch-" : "detect-") + cfg.preset(),
                 job.tracked(params, cfg.batchSize()), tags, out, start.runId(), start.step()), start);
         listener.artifactWritten(out.resolve("config.json"), "");
         Checkpoint.DataInfo dataInfo = new Checkpoint.DataInfo(dd.train().describe(), dd.mean(), dd.std());
@@ -286,19 +264,9 @@ public final class DetectTrainCommand implements Callable<Integer> {
                     listener.artifactWritten(picture, "detections");
                 }, job.group());
         try {
-            session.run(training.trainer(), begin, totalSteps, result -> {
-                if (!job.root()) {
-                    return;
-                }
-                System.err.printf("%ndone at step %d (last loss %.4f).%n", result.state().step(), result.lastLoss());
-                System.err.printf("  best AP:     %s%n", training.best().bestEpoch() < 0 ? "none (no validation data)"
-                        : String.format("%.2f at epoch %d (%s)", training.best().best(), training.best().bestEpoch(),
-                                out.resolve(DetectorCheckpoint.BEST).toAbsolutePath()));
-                System.err.printf("  checkpoint:  %s%n", out.resolve(DetectorCheckpoint.LAST).toAbsolutePath());
-                System.err.printf("  epoch log:   %s%n", out.resolve("log.txt").toAbsolutePath());
-                listener.artifactWritten(out.resolve(DetectorCheckpoint.LAST), "checkpoints");
-                dd.train().skipped().forEach(s -> System.err.println("  skipped unreadable image: " + s));
-            });
+            run.session().run(training.trainer(), begin, totalSteps, result -> run.printDone(result, training.best(), "AP", "",
+                    out.resolve(DetectorCheckpoint.BEST), out.resolve(DetectorCheckpoint.LAST), out.resolve("log.txt"),
+                    dd.train().skipped()));
             return 0;
         } catch (NonFiniteLossException e) {
             System.err.println("error: " + e.getMessage() + " Checkpoint: " + out.resolve(DetectorCheckpoint.LAST));

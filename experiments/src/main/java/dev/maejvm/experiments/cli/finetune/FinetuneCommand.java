@@ -7,9 +7,7 @@ import dev.maejvm.data.source.Datasets;
 import dev.maejvm.data.source.FashionMnist;
 import dev.maejvm.experiments.cli.ConfigOverrides;
 import dev.maejvm.experiments.cli.DataParallel;
-import dev.maejvm.experiments.progress.ProgressListener;
-import dev.maejvm.experiments.tracking.Lineage;
-import dev.maejvm.experiments.tracking.Tracker;
+import dev.maejvm.experiments.cli.TransferRun;
 import dev.maejvm.experiments.tracking.TrackingOptions;
 import dev.maejvm.finetune.PretrainedEncoder;
 import dev.maejvm.finetune.cls.ClassificationData;
@@ -20,12 +18,10 @@ import dev.maejvm.finetune.cls.ValidationEvaluator;
 import dev.maejvm.pretrain.data.MaeDataRecipe;
 import dev.maejvm.train.Checkpoint;
 import dev.maejvm.train.NonFiniteLossException;
-import dev.maejvm.train.RunSession;
 import dev.maejvm.train.TrainState;
 import dev.maejvm.train.config.Configs;
 import dev.maejvm.train.events.RunStart;
 import dev.maejvm.train.events.TrainingListener;
-import dev.maejvm.train.events.TrainingListeners;
 import dev.maejvm.train.optim.AdamW;
 import dev.maejvm.vit.model.MaeConfig;
 import dev.maejvm.vit.model.ViTClassifier;
@@ -35,7 +31,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -185,32 +180,14 @@ public final class FinetuneCommand implements Callable<Integer> {
     private int train(FinetuneConfig cfg, ViTClassifier model, AdamW optimizer, TrainState start, ClassificationData cd,
                       PretrainedEncoder.Source source, Checkpoint.Info resumed) throws IOException {
         long totalSteps = cfg.loop().totalSteps(cd.train().batchesPerEpoch());
-        if (start.step() >= totalSteps) {
-            if (job.root()) {
-                System.err.printf("nothing to do: the checkpoint is at step %d of %d (raise --epochs to go on)%n",
-                        start.step(), totalSteps);
-            }
+        if (TransferRun.nothingToDo(job, start, totalSteps)) {
             return 0;
         }
-        TrainingListener listener;
-        RunSession session;
-        if (job.root()) {
-            Tracker journal = tracking.listener();
-            listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
-            session = new RunSession(listener, journal::close);
-        } else {                                            // rank 0 alone tracks, logs and writes
-            listener = new TrainingListeners(List.of());
-            session = new RunSession(listener, null);
-        }
-        Map<String, String> tags = new LinkedHashMap<>();
-        tags.put("mae.data", cd.train().describe());
-        tags.put("mae.init", cfg.fromScratch() ? "scratch" : "pretrained");
-        if (source != null && !source.runId().isEmpty()) {
-            tags.putAll(Lineage.fromCheckpoint(source.runId(), source.file()).tags());
-        } else if (resumed != null && !cfg.fromScratch()) {
-            tags.put(Lineage.SOURCE_CHECKPOINT, cfg.pretrained());
-        }
-        TrainState begin = session.start(new RunStart("finetune", (cfg.fromScratch() ? "scratch-" : "finetune-") + cfg.preset(),
+        TransferRun run = TransferRun.open(job, tracking, totalSteps);
+        TrainingListener listener = run.listener();
+        Map<String, String> tags = TransferRun.tags(cd.train().describe(), cfg.fromScratch(), source,
+                resumed != null && !cfg.fromScratch() ? cfg.pretrained() : null);
+        TrainState begin = run.session().start(new RunStart("finetune", (cfg.fromScratch() ? "scratch-" : "finetune-") + cfg.preset(),
                 job.tracked(cfg.tracked(), cfg.batchSize()), tags, out, start.runId(), start.step()), start);
         listener.artifactWritten(out.resolve("config.json"), "");
         Checkpoint.DataInfo dataInfo = new Checkpoint.DataInfo(cd.train().describe(), cd.mean(), cd.std());
@@ -228,19 +205,9 @@ public final class FinetuneCommand implements Callable<Integer> {
             listener.artifactWritten(picture, "confusion");
         }, job.group());
         try {
-            session.run(finetuning.trainer(), begin, totalSteps, result -> {
-                if (!job.root()) {
-                    return;
-                }
-                System.err.printf("%ndone at step %d (last loss %.4f).%n", result.state().step(), result.lastLoss());
-                System.err.printf("  best val top-1:  %s%n", finetuning.best().bestEpoch() < 0 ? "none (no validation data)"
-                        : String.format("%.2f %% at epoch %d (%s)", finetuning.best().best(), finetuning.best().bestEpoch(),
-                                out.resolve(ClassifierCheckpoint.BEST).toAbsolutePath()));
-                System.err.printf("  checkpoint:      %s%n", out.resolve(ClassifierCheckpoint.LAST).toAbsolutePath());
-                System.err.printf("  epoch log:       %s%n", out.resolve("log.txt").toAbsolutePath());
-                listener.artifactWritten(out.resolve(ClassifierCheckpoint.LAST), "checkpoints");
-                cd.train().skipped().forEach(s -> System.err.println("  skipped unreadable image: " + s));
-            });
+            run.session().run(finetuning.trainer(), begin, totalSteps, result -> run.printDone(result, finetuning.best(), "val top-1",
+                    " %", out.resolve(ClassifierCheckpoint.BEST), out.resolve(ClassifierCheckpoint.LAST), out.resolve("log.txt"),
+                    cd.train().skipped()));
             return 0;
         } catch (NonFiniteLossException e) {
             System.err.println((job.distributed() ? "rank " + job.group().rank() + ": " : "") + "error: " + e.getMessage()

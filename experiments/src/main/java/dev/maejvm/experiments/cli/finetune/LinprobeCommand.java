@@ -9,9 +9,7 @@ import dev.maejvm.data.source.Datasets;
 import dev.maejvm.data.source.FashionMnist;
 import dev.maejvm.experiments.cli.ConfigOverrides;
 import dev.maejvm.experiments.cli.DataParallel;
-import dev.maejvm.experiments.progress.ProgressListener;
-import dev.maejvm.experiments.tracking.Lineage;
-import dev.maejvm.experiments.tracking.Tracker;
+import dev.maejvm.experiments.cli.TransferRun;
 import dev.maejvm.experiments.tracking.TrackingOptions;
 import dev.maejvm.finetune.PretrainedEncoder;
 import dev.maejvm.finetune.cls.ClassificationData;
@@ -22,12 +20,10 @@ import dev.maejvm.finetune.probe.LinprobeConfig;
 import dev.maejvm.finetune.probe.ProbeHead;
 import dev.maejvm.pretrain.data.MaeDataRecipe;
 import dev.maejvm.train.Checkpoint;
-import dev.maejvm.train.RunSession;
 import dev.maejvm.train.TrainState;
 import dev.maejvm.train.config.Configs;
 import dev.maejvm.train.events.RunStart;
 import dev.maejvm.train.events.TrainingListener;
-import dev.maejvm.train.events.TrainingListeners;
 import dev.maejvm.train.optim.Lars;
 import dev.maejvm.vit.engine.ParamStore;
 import dev.maejvm.vit.model.VisionTransformer;
@@ -199,43 +195,21 @@ public final class LinprobeCommand implements Callable<Integer> {
         Lars optimizer = LinearProbe.optimizer(cfg, head);
         TrainState start = resumed == null ? TrainState.fresh() : LinearProbe.restore(last, encoderStore, head, optimizer).state();
         long totalSteps = cfg.loop().totalSteps(trainF.size() / cfg.batchSize());
-        if (start.step() >= totalSteps) {
-            if (job.root()) {
-                System.err.printf("nothing to do: the checkpoint is at step %d of %d%n", start.step(), totalSteps);
-            }
+        if (TransferRun.nothingToDo(job, start, totalSteps)) {
             return 0;
         }
-        TrainingListener listener;
-        RunSession session;
-        if (job.root()) {
-            Tracker journal = tracking.listener();
-            listener = new TrainingListeners(List.of(journal, ProgressListener.forConsole(totalSteps)));
-            session = new RunSession(listener, journal::close);
-        } else {                                            // rank 0 alone tracks, logs and writes
-            listener = new TrainingListeners(List.of());
-            session = new RunSession(listener, null);
-        }
-        Map<String, String> tags = new LinkedHashMap<>();
-        tags.put("mae.data", train.describe());
-        if (!source.runId().isEmpty()) {
-            tags.putAll(Lineage.fromCheckpoint(source.runId(), source.file()).tags());
-        }
-        TrainState begin = session.start(new RunStart("linprobe", "linprobe-" + cfg.preset(),
+        TransferRun run = TransferRun.open(job, tracking, totalSteps);
+        TrainingListener listener = run.listener();
+        Map<String, String> tags = TransferRun.tags(train.describe(), null, source, null);
+        TrainState begin = run.session().start(new RunStart("linprobe", "linprobe-" + cfg.preset(),
                 job.tracked(cfg.tracked(), cfg.batchSize()), tags, out,
                 start.runId(), start.step()), start);
         LinearProbe probe = new LinearProbe(cfg, encoderStore, head, optimizer, trainF, valF, listener, out,
                 new Checkpoint.DataInfo(train.describe(), norm[0], norm[1]),
                 (epoch, r) -> System.err.printf("%nepoch %d: val top-1 %.2f %%, top-5 %.2f %%, loss %.4f%n", epoch, r.top1(),
                         r.top5(), r.loss()), job.group());
-        session.run(probe.trainer(), begin, totalSteps, result -> {
-            if (!job.root()) {
-                return;
-            }
-            System.err.printf("%ndone at step %d.%n", result.state().step());
-            System.err.printf("  best val top-1:  %s%n", probe.best().bestEpoch() < 0 ? "none (no validation data)"
-                    : String.format("%.2f %% at epoch %d", probe.best().best(), probe.best().bestEpoch()));
-            System.err.printf("  checkpoint:      %s%n", last.toAbsolutePath());
-        });
+        run.session().run(probe.trainer(), begin, totalSteps, result -> run.printDone(result, probe.best(), "val top-1", " %", null,
+                last, out.resolve("log.txt"), List.of()));
         return 0;
     }
 }
