@@ -8,7 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** `mae bench finetune`: the preset as a positional argument, the rounds it alternates, its usage errors. */
+/** `mae bench finetune`: the preset as a positional argument, the rounds it alternates, its usage errors; `mae bench model`'s w/ [M] step. */
 class BenchCommandTest {
 
     @Test
@@ -28,6 +28,24 @@ class BenchCommandTest {
         assertTrue(out.contains("micro encoder (16x16x1, patch 4, 32-d x 2 blocks x 2 heads)"), out);
         assertTrue(out.contains("round 1 mae-jvm") && out.contains("round 2 mae-jvm"), out);
         assertTrue(out.contains("mae-jvm: ") && out.contains("over 2 rounds"), out);
+    }
+
+    @Test
+    void theModelBenchTimesTheEncoderWithMaskTokensBesideTheVisibleOnlyOne() {
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        ExitCodesTest.Run r;
+        try {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            r = ExitCodesTest.mae("bench", "model", "--preset", "micro", "--no-torch", "--batch-size", "2", "--steps", "1",
+                    "--warmup", "0");
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        assertEquals(ExitCodes.OK, r.exit(), r.err() + out);
+        assertTrue(out.contains("mask  75 %") && out.contains("mask   0 %"), out);
+        assertTrue(out.contains("encoder w/ [M]  75 % masking") && out.contains("faster than w/ [M] (FLOP ratio"), out);
     }
 
     @Test

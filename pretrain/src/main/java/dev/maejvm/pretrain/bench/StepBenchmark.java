@@ -52,7 +52,11 @@ public final class StepBenchmark {
     private StepBenchmark() {}
 
     public static Result run(String presetName, int batch, double maskRatio, int warmup, int steps) {
-        MaeConfig cfg = MaeConfig.preset(presetName);
+        return run(presetName, MaeConfig.preset(presetName), batch, maskRatio, warmup, steps);
+    }
+
+    /** The same for a variant of the preset (e.g. the encoder with mask tokens); {@code presetName} labels the result. */
+    public static Result run(String presetName, MaeConfig cfg, int batch, double maskRatio, int warmup, int steps) {
         MaskedAutoencoder mae = MaskedAutoencoder.create(cfg, DataType.FLOAT, 0);
         AdamW opt = new AdamW(mae.params(), AdamWConfig.MAE_PRETRAIN);
         int size = cfg.encoder().imgSize();

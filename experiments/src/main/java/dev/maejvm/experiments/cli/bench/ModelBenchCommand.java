@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Measures, in one run: the machine's gemm peak, full pretraining steps (forward, backward,
- * AdamW) at 75 % and 0 % masking, and — where Debian's python3-torch is installed — the same
+ * AdamW) at 75 % and 0 % masking and, at 75 %, with the encoder on every patch (the paper's
+ * "encoder w/ [M]", Table 2's wall-time comparison), and — where Debian's python3-torch is installed — the same
  * model trained by PyTorch, run right after ours on the same machine. Prints images/s, GFLOP/s
  * and its fraction of the gemm peak, peak resident memory, and the ratios.
  */
@@ -50,6 +51,11 @@ public final class ModelBenchCommand implements Callable<Integer> {
             description = "Also run the PyTorch reference (needs /usr/bin/python3 with torch).")
     boolean torch;
 
+    @Option(names = "--mask-tokens", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Also time the 75 %% step with the encoder on every patch, removed ones as the mask token"
+                    + " (model.encoderMaskTokens: the paper's \"encoder w/ [M]\").")
+    boolean maskTokens;
+
     @Option(names = "--python", defaultValue = "/usr/bin/python3",
             description = "Python with Debian's torch (apt-get install python3-torch libopenblas0-pthread: without OpenBLAS, "
                     + "Debian's torch uses the reference BLAS and runs ~20x slower).")
@@ -75,6 +81,18 @@ public final class ModelBenchCommand implements Callable<Integer> {
                 ours.get(1).medianStepS() / ours.get(0).medianStepS(),
                 dev.maejvm.vit.model.FlopCount.trainPerImage(dev.maejvm.vit.model.MaeConfig.preset(preset), 0)
                         / dev.maejvm.vit.model.FlopCount.trainPerImage(dev.maejvm.vit.model.MaeConfig.preset(preset), 0.75));
+        if (maskTokens) {
+            dev.maejvm.vit.model.MaeConfig withM = dev.maejvm.vit.model.MaeConfig.preset(preset).withEncoderMaskTokens(true);
+            StepBenchmark.Result m = StepBenchmark.run(preset, withM, batch, 0.75, warmup, steps);
+            double gflops = dev.maejvm.vit.model.FlopCount.trainPerImage(withM, 0.75) * m.imagesPerS() / 1e9;
+            System.out.printf("%nmae-jvm encoder w/ [M]  75 %% masking: %7.1f img/s  %6.1f GFLOP/s (%4.1f %% of peak)"
+                            + "  step median %.3f s best %.3f s  peak RSS %6.0f MiB%n", m.imagesPerS(), gflops, 100 * gflops / peak,
+                    m.medianStepS(), m.bestStepS(), m.peakRssMib());
+            System.out.printf("mae-jvm: the visible-only encoder's step is %.2fx faster than w/ [M] (FLOP ratio %.2fx;"
+                            + " the paper's Table 2: 2.8-4.1x in wall time on ViT-L/H)%n", m.medianStepS() / ours.get(0).medianStepS(),
+                    dev.maejvm.vit.model.FlopCount.trainPerImage(withM, 0.75)
+                            / dev.maejvm.vit.model.FlopCount.trainPerImage(dev.maejvm.vit.model.MaeConfig.preset(preset), 0.75));
+        }
         if (torch) {
             runTorch(ours, peak);
         }
