@@ -71,7 +71,7 @@ public final class ResultsPlots {
         return top1 && ap ? "top-1 / AP" : ap ? "AP" : "top-1";
     }
 
-        private static boolean numeric(ResultsTable table, String axis) {
+    private static boolean numeric(ResultsTable table, String axis) {
         for (ResultsTable.Row r : table.rows()) {
             try {
                 Double.parseDouble(r.values().get(axis));

@@ -99,13 +99,18 @@ public enum SpecStage {
             case FINETUNE -> Configs.with(FinetuneConfig.defaults(preset, null, model.encoder(), 10), keys);
             case LINPROBE -> Configs.with(LinprobeConfig.defaults(preset, "the point's pretraining checkpoint", model.encoder(), 10), keys);
             case KNN -> Configs.with(KnnConfig.defaults(), keys);
-            case DETECT -> Configs.with(DetectConfig.defaults(preset, pretrain != null ? "the point's pretraining checkpoint" : "",
+            case DETECT -> Configs.with(DetectConfig.defaults(preset, needsPretrain(settings) ? "the point's pretraining checkpoint" : "",
                     detectionEncoder(model.encoder(), settings), 1), keys);   // the class count is the data's, set when it runs
         };
     }
 
     /** The encoder at the detection input size: {@code input-size}, else the encoder's own image size (as detect train). */
     private static ViTConfig detectionEncoder(ViTConfig encoder, Map<String, String> settings) {
+        for (String key : List.of("model.imgHeight", "model.imgWidth")) {
+            if (settings.containsKey(key)) {
+                throw new dev.maejvm.train.config.ConfigException(key, "detect: the input size is set with input-size, not " + key);
+            }
+        }
         String size = settings.get("input-size");
         if (size == null) {
             return encoder;

@@ -24,8 +24,8 @@ public final class ComputeEstimate {
     static final int DEFAULT_TRAIN_IMAGES = 60_000;
     static final int DEFAULT_VAL_IMAGES = 10_000;
     /** The generated scenes, the default data of the detect stage ({@code ./mae detect make-scenes}'s defaults). */
-    static final int DEFAULT_SCENES_TRAIN = 4000;
-    static final int DEFAULT_SCENES_TEST = 500;
+    static final int DEFAULT_SCENES_TRAIN = dev.maejvm.data.detection.scenes.SceneConfig.DEFAULT_TRAIN_SCENES;
+    static final int DEFAULT_SCENES_TEST = dev.maejvm.data.detection.scenes.SceneConfig.DEFAULT_TEST_SCENES;
 
     private ComputeEstimate() {}
 

@@ -70,7 +70,7 @@ public final class ExperimentRunner {
                 Map<String, String> settings = p.settings(s);
                 Path upstream = s.needsPretrain(settings) ? dirs.get(SpecStage.PRETRAIN) : null;
                 // a stage without a checkpoint to read (a scratch fine-tuning) still trains the point's model
-                Object model = upstream == null ? List.of(preset(p), StageInvocation.scratchModel(p.settings(SpecStage.PRETRAIN))) : null;
+                Object model = upstream == null ? List.of(preset(p, s), StageInvocation.scratchModel(p.settings(SpecStage.PRETRAIN))) : null;
                 List<Object> identity = java.util.Arrays.asList(s, settings, upstream, model);
                 dirs.put(s, shared.computeIfAbsent(identity, k -> out.resolve(p.name()).resolve(s.id())));
             }
@@ -83,7 +83,7 @@ public final class ExperimentRunner {
     public List<String> args(ExperimentPoint p, SpecStage s, Map<SpecStage, Path> dirs, String parentRunId) {
         Map<String, String> settings = p.settings(s);
         return StageInvocation.args(s, settings, dirs.get(s), s.needsPretrain(settings) ? dirs.get(SpecStage.PRETRAIN) : null,
-                preset(p), StageInvocation.scratchModel(p.settings(SpecStage.PRETRAIN)), tracking, parentRunId);
+                preset(p, s), StageInvocation.scratchModel(p.settings(SpecStage.PRETRAIN)), tracking, parentRunId);
     }
 
     /**
@@ -204,13 +204,13 @@ public final class ExperimentRunner {
         return new StageStatus(s.id(), code == 0 ? StageStatus.FINISHED : StageStatus.FAILED, code, seconds, message, args);
     }
 
-    /** The model of the point: its pretraining preset, or the fine-tuning's own, or the default. */
-    public static String preset(ExperimentPoint p) {
+    /** The model a stage of the point trains: its pretraining's preset, else the stage's own, else the default. */
+    public static String preset(ExperimentPoint p, SpecStage stage) {
         String pre = p.settings(SpecStage.PRETRAIN).get("preset");
         if (pre != null) {
             return pre;
         }
-        return p.settings(SpecStage.FINETUNE).getOrDefault("preset", SpecStage.DEFAULT_PRESET);
+        return p.settings(stage).getOrDefault("preset", SpecStage.DEFAULT_PRESET);
     }
 
     private void writePoint(ExperimentPoint p, Map<SpecStage, Path> dirs) {

@@ -22,9 +22,9 @@ public final class StageInvocation {
     private StageInvocation() {}
 
     /**
-     * The encoder settings of a point's pretraining as a fine-tuning's config keys
-     * ({@code model.encoder.embedDim} → {@code model.embedDim}): what a scratch fine-tuning of the
-     * point must set to train the pretrained model's architecture.
+     * The encoder settings of a point's pretraining as a fine-tuning's or a detector's config keys
+     * ({@code model.encoder.embedDim} → {@code model.embedDim}): what a scratch fine-tuning or
+     * detection of the point must set to train the pretrained model's architecture.
      */
     public static Map<String, String> scratchModel(Map<String, String> pretrainSettings) {
         Map<String, String> m = new java.util.LinkedHashMap<>();
@@ -69,9 +69,9 @@ public final class StageInvocation {
      * @param settings the stage's settings at the point
      * @param stageDir the stage's output folder
      * @param pretrainDir the point's pretraining folder (null when the stage does not read it)
-     * @param preset the point's preset (a scratch fine-tuning trains this model)
-     * @param scratchModel the encoder settings a scratch fine-tuning takes from the point's pretraining
-     *     (FinetuneConfig's {@code model.*} keys), so that it trains the same model
+     * @param preset the model the stage trains (a scratch fine-tuning or detection starts from this preset)
+     * @param scratchModel the encoder settings a scratch fine-tuning or detection takes from the point's
+     *     pretraining (FinetuneConfig's and DetectConfig's {@code model.*} keys), so that it trains the same model
      * @param tracking tracking options to pass on ({@code --tracking-uri} ...), already as arguments
      * @param parentRunId the experiment's run id, or null
      */

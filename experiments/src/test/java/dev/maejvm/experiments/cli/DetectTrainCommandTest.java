@@ -114,4 +114,20 @@ class DetectTrainCommandTest {
         var wrongKind = PretrainCommandTest.mae("detect", "eval", "--checkpoint", pretrained.toString(), "--data", test.toString());
         assertTrue(wrongKind.exit() != 0 && wrongKind.err().contains("pretrain"), wrongKind.err());
     }
+
+    @Test
+    void aScratchDetectorOfAnotherDepthTakesItsDefaultsFromThatDepth() throws IOException {
+        Path out = dir.resolve("deep");
+        var run = PretrainCommandTest.mae("detect", "train", "--from-scratch", "--preset", "micro", "--set", "model.depth=4",
+                "--data", train.toString(), "--input-size", "32", "--batch-size", "4", "--epochs", "1", "--max-steps", "1",
+                "--eval-every", "1", "--workers", "1", "--out", out.toString());
+        assertEquals(0, run.exit(), run.err());
+        JsonNode cfg = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+        assertEquals("4", cfg.get("model.depth").asText());
+        assertEquals("0,1,2,3", cfg.get("globalBlocks").asText(), "the depth split in four, of the 4-block encoder");
+        var bad = PretrainCommandTest.mae("detect", "train", "--from-scratch", "--preset", "micro", "--set", "model.dept=4",
+                "--data", train.toString(), "--out", dir.resolve("typo").toString());
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("model.dept"), bad.err());
+    }
 }

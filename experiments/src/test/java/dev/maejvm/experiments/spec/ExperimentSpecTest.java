@@ -172,6 +172,10 @@ class ExperimentSpecTest {
         assertEquals(5, size.line(), size.getMessage());
         assertTrue(size.getMessage().contains("input-size 30") && size.getMessage().contains("patch size 4"), size.getMessage());
 
+        SpecException img = assertThrows(SpecException.class, () -> ExperimentSpec.load(spec(
+                "name: det\nstages: [pretrain, detect]\nbase:\n  detect: {model.imgHeight: 64}\n")));
+        assertTrue(img.getMessage().contains("input-size"), img.getMessage());
+
         SpecException alone = assertThrows(SpecException.class, () -> ExperimentSpec.load(spec("name: det\nstages: [detect]\n")));
         assertTrue(alone.getMessage().contains("detect.init: scratch"), alone.getMessage());
     }

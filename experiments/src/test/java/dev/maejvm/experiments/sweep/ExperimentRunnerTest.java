@@ -199,4 +199,22 @@ class ExperimentRunnerTest {
         assertEquals("32", scratch.get(scratch.indexOf("--input-size") + 1));
         assertTrue(scratch.contains("model.embedDim=48") && !String.join(" ", scratch).contains("model.imgHeight"), scratch.toString());
     }
+
+    @Test
+    void aScratchStageWithoutPretrainingTrainsItsOwnPreset() throws IOException {
+        Path f = dir.resolve("own.yaml");
+        Files.writeString(f, """
+                name: own
+                stages: [detect]
+                base:
+                  detect: {init: scratch, epochs: 1}
+                axes:
+                  detect.preset: [micro, tiny]
+                """);
+        Fake fake = new Fake();
+        runner(ExperimentSpec.load(f), dir.resolve("own"), fake).run(null);
+        assertEquals(2, fake.calls.size(), fake.calls.toString());
+        assertEquals("micro", fake.calls.get(0).get(fake.calls.get(0).indexOf("--preset") + 1));
+        assertEquals("tiny", fake.calls.get(1).get(fake.calls.get(1).indexOf("--preset") + 1));
+    }
 }

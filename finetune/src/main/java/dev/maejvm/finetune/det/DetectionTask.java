@@ -28,10 +28,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * positives (focal on every point and class, GIoU and centerness on the positives), their
  * gradients back through head, pyramid and backbone. Reports the three terms and the positives.
  *
- * <p>Data-parallel over N ranks, the positives are counted over the whole global batch (one
- * scalar allreduce, as FCOS's own code does) and each rank divides by {@code max(1, total) / N}:
- * with the trainer averaging the ranks' gradients, the step is then the one process's on the same
- * global batch, whatever each rank's share of the positives.
+ * <p>Data-parallel, the positives are counted over the whole global batch (an allreduce of two
+ * scalars, as FCOS's own code counts them over its GPUs) and a rank holding n of the batch's N
+ * images divides by {@code max(1, total) · n / N}: the trainer weights each rank's gradient by
+ * n / N, so the step's gradient is the one process's on the same global batch, whatever the
+ * split and each part's share of the positives (drop path aside: each rank draws its own).
  */
 public final class DetectionTask implements Task<Batch> {
     private final Detector model;
@@ -78,20 +79,15 @@ public final class DetectionTask implements Task<Batch> {
         dLogits = Kernels.ensure(dLogits, out.logits().dataType(), out.logits().shape());
         dBoxes = Kernels.ensure(dBoxes, out.boxes().dataType(), out.boxes().shape());
         dCtr = Kernels.ensure(dCtr, out.centerness().dataType(), out.centerness().shape());
-        FcosLoss.Terms terms = loss.forward(out.logits(), out.boxes(), out.centerness(), targets, normalizer(targets),
+        double[] counts = {targets.numPositives(), n};       // positives and images: this rank's, then the global batch's
+        if (group.size() > 1) {
+            group.allreduceSum(counts);
+        }
+        double normalizer = Math.max(1, counts[0]) * n / counts[1];
+        FcosLoss.Terms terms = loss.forward(out.logits(), out.boxes(), out.centerness(), targets, normalizer,
                 dLogits, dBoxes, dCtr);
         model.backward(dLogits, dBoxes, dCtr);
         return new StepResult(terms.total(), n, Map.of("loss_cls", terms.classification(), "loss_box_reg", terms.boxRegression(),
-                "loss_centerness", terms.centerness(), "num_pos", (double) targets.numPositives()));
-    }
-
-    /** max(1, positives) of the global batch, over the ranks: each rank's share of the one-process normaliser. */
-    private double normalizer(FcosTargets targets) {
-        if (group.size() == 1) {
-            return targets.normalizer();
-        }
-        double[] positives = {targets.numPositives()};
-        group.allreduceSum(positives);
-        return Math.max(1, positives[0]) / group.size();
+                "loss_centerness", terms.centerness(), "num_pos", counts[0]));      // the global batch's
     }
 }

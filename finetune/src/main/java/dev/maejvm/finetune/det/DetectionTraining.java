@@ -43,8 +43,8 @@ public final class DetectionTraining {
     /**
      * Data-parallel over {@code group}: {@code data.train()} delivers this rank's part of each
      * global batch; rank 0 alone evaluates and writes the checkpoints. The positives the losses
-     * are divided by are counted over the global batch ({@link DetectionTask}), so N ranks take the
-     * one process's steps (to float32 summation order).
+     * are divided by are counted over the global batch ({@link DetectionTask}), so N ranks compute
+     * the one process's gradient (to float32 summation order; drop path's draws are each rank's).
      */
     public DetectionTraining(DetectConfig cfg, Detector model, AdamW optimizer, DetectionData data, CocoDataset val,
                              CocoGroundTruth valTruth, CategoryMap categories, TrainingListener listener, Path out,

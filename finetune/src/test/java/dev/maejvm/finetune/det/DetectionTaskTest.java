@@ -17,14 +17,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The FCOS normaliser under data parallelism: two ranks holding halves of a global batch with
- * unequal positives, each dividing by {@code max(1, total positives) / 2}, average to the gradient
- * one process computes on the whole batch. In float64, to 1e-12 relative: only the summation
- * order differs. Dividing by each rank's own positives (the per-rank rule) would not: shown too.
+ * The FCOS normaliser under data parallelism: two ranks holding unequal parts of a global batch (1
+ * and 3 of its 4 images) with unequal positives, each dividing by {@code max(1, total positives)}
+ * times its share of the images, combined as the trainer combines them (each rank's gradient
+ * weighted by its share of the images), give the gradient one process computes on the whole
+ * batch. In float64, to 1e-12 relative: only the summation order differs. Dividing by each rank's
+ * own positives (the per-rank rule) would not: shown too.
  */
 class DetectionTaskTest {
-    /** A rank of a two-rank job whose partner's positive count is known: allreduce adds it. */
-    private record HalfOfTwo(int rank, double partnerPositives) implements Collective {
+    /** A rank of a two-rank job whose partner's positives and images are known: allreduce adds them. */
+    private record OneOfTwo(int rank, double partnerPositives, double partnerImages) implements Collective {
         @Override
         public int size() {
             return 2;
@@ -38,6 +40,7 @@ class DetectionTaskTest {
         @Override
         public void allreduceSum(double[] values) {
             values[0] += partnerPositives;
+            values[1] += partnerImages;
         }
 
         @Override
@@ -84,36 +87,38 @@ class DetectionTaskTest {
     }
 
     @Test
-    void twoRanksDividingByTheGlobalPositivesAverageToTheOneProcessGradient() {
+    void twoRanksDividingByTheGlobalPositivesGiveTheOneProcessGradientForAnUnevenSplit() {
         DetectConfig cfg = dev.maejvm.train.config.Configs.with(DetectionTrainingTest.config(1), Map.of("model.dropPathRate", "0"));
         Detector model = Detector.create(cfg, DataType.DOUBLE, 3);
         INDArray images = Nd4j.rand(DataType.DOUBLE, 4, 1, 32, 32).subi(0.5);
-        // rank 0 holds one small box, rank 1 three larger ones: unequal positives
+        // rank 0 holds one image with one small box, rank 1 three images with larger ones: unequal parts and positives
         List<List<BoundingBox>> boxes = List.of(
                 List.of(new BoundingBox(2, 2, 10, 8, 1)), List.of(),
                 List.of(new BoundingBox(0, 0, 20, 12, 1), new BoundingBox(18, 4, 26, 30, 2)), List.of(new BoundingBox(4, 14, 30, 28, 1)));
         Batch whole = batch(images, boxes);
-        Batch first = batch(images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2)).dup(), boxes.subList(0, 2));
-        Batch second = batch(images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 4)).dup(), boxes.subList(2, 4));
+        Batch first = batch(images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup(), boxes.subList(0, 1));
+        Batch second = batch(images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 4)).dup(), boxes.subList(1, 4));
         double p0 = positives(model, first);
         double p1 = positives(model, second);
-        assertTrue(p0 > 0 && p1 > 2 * p0, "the halves' positives differ: " + p0 + ", " + p1);
+        assertTrue(p0 > 0 && p1 > 2 * p0, "the parts' positives differ: " + p0 + ", " + p1);
+        double w0 = 1 / 4.0;                                                 // the trainer's weights: each part's share of the images
+        double w1 = 3 / 4.0;
 
         double[] one = gradient(model, SingleProcess.INSTANCE, whole);
-        double[] g0 = gradient(model, new HalfOfTwo(0, p1), first);
-        double[] g1 = gradient(model, new HalfOfTwo(1, p0), second);
-        double[] own0 = gradient(model, SingleProcess.INSTANCE, first);    // each half by its own positives
+        double[] g0 = gradient(model, new OneOfTwo(0, p1, 3), first);
+        double[] g1 = gradient(model, new OneOfTwo(1, p0, 1), second);
+        double[] own0 = gradient(model, SingleProcess.INSTANCE, first);    // each part by its own positives
         double[] own1 = gradient(model, SingleProcess.INSTANCE, second);
         double scale = 0;
         double worst = 0;
         double worstOwn = 0;
         for (int i = 0; i < one.length; i++) {
             scale = Math.max(scale, Math.abs(one[i]));
-            worst = Math.max(worst, Math.abs((g0[i] + g1[i]) / 2 - one[i]));
-            worstOwn = Math.max(worstOwn, Math.abs((own0[i] + own1[i]) / 2 - one[i]));
+            worst = Math.max(worst, Math.abs(w0 * g0[i] + w1 * g1[i] - one[i]));
+            worstOwn = Math.max(worstOwn, Math.abs(w0 * own0[i] + w1 * own1[i] - one[i]));
         }
         assertTrue(scale > 0);
-        assertEquals(0, worst / scale, 1e-12, "the averaged two-rank gradient is the one-process gradient");
+        assertEquals(0, worst / scale, 1e-12, "the combined two-rank gradient is the one-process gradient");
         assertTrue(worstOwn / scale > 1e-3, "per-rank normalisers would differ (" + worstOwn / scale + "): the test can fail");
     }
 }

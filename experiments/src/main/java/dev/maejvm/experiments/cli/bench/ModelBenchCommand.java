@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
 /**
  * Measures, in one run: the machine's gemm peak, full pretraining steps (forward, backward,
  * AdamW) at 75 % and 0 % masking and, at 75 %, with the encoder on every patch (the paper's
- * "encoder w/ [M]", Table 2's wall-time comparison), and — where Debian's python3-torch is installed — the same
- * model trained by PyTorch, run right after ours on the same machine. Prints images/s, GFLOP/s
+ * "encoder w/ [M]", Table 2's wall-time comparison), and — where Debian's python3-torch is
+ * installed — the same model trained by PyTorch at 75 % and 0 %, run after ours on the same machine. Prints images/s, GFLOP/s
  * and its fraction of the gemm peak, peak resident memory, and the ratios.
  */
 @Command(name = "model", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -84,7 +84,7 @@ public final class ModelBenchCommand implements Callable<Integer> {
         if (maskTokens) {
             dev.maejvm.vit.model.MaeConfig withM = dev.maejvm.vit.model.MaeConfig.preset(preset).withEncoderMaskTokens(true);
             StepBenchmark.Result m = StepBenchmark.run(preset, withM, batch, 0.75, warmup, steps);
-            double gflops = dev.maejvm.vit.model.FlopCount.trainPerImage(withM, 0.75) * m.imagesPerS() / 1e9;
+            double gflops = m.gflopPerS();
             System.out.printf("%nmae-jvm encoder w/ [M]  75 %% masking: %7.1f img/s  %6.1f GFLOP/s (%4.1f %% of peak)"
                             + "  step median %.3f s best %.3f s  peak RSS %6.0f MiB%n", m.imagesPerS(), gflops, 100 * gflops / peak,
                     m.medianStepS(), m.bestStepS(), m.peakRssMib());
@@ -96,7 +96,7 @@ public final class ModelBenchCommand implements Callable<Integer> {
         if (torch) {
             runTorch(ours, peak);
         }
-        System.out.printf("(peak RSS is cumulative: the 0 %% figure includes everything before it)%n");
+        System.out.printf("(peak RSS is cumulative: each figure includes every measurement before it)%n");
         return 0;
     }
 

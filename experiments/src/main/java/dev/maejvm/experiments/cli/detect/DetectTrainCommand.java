@@ -170,7 +170,8 @@ public final class DetectTrainCommand implements Callable<Integer> {
                 presetName = source.preset();
             } else {
                 presetName = preset != null ? preset : "tiny";
-                encoder = MaeConfig.preset(presetName).encoder();
+                // --set model.* first: the defaults that follow the encoder (global blocks, pyramid, width) follow it
+                encoder = withModelKeys(MaeConfig.preset(presetName).encoder(), given());
             }
             int size = inputSize != null ? inputSize : encoder.imgHeight();
             if (size % encoder.patchSize() != 0) {
@@ -229,6 +230,22 @@ public final class DetectTrainCommand implements Callable<Integer> {
      * The backbone's parameters are the ones a pretrained encoder gives; the pyramid, the head and
      * the relative-position tables (zero-initialised, not in an MAE) start at their init.
      */
+    /** The encoder with the {@code model.*} keys of the given settings applied (a scratch detector's architecture). */
+    private static ViTConfig withModelKeys(ViTConfig encoder, Map<String, String> settings) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        settings.forEach((k, v) -> {
+            if (k.startsWith("model.")) {
+                keys.put(k.substring("model.".length()), v);
+            }
+        });
+        try {
+            return keys.isEmpty() ? encoder : Configs.with(encoder, keys);
+        } catch (dev.maejvm.train.config.ConfigException e) {
+            throw new dev.maejvm.train.config.ConfigException("model." + e.key(), e.getMessage().replace("'" + e.key() + "'",
+                    "'model." + e.key() + "'"), e);
+        }
+    }
+
     static boolean isBackbone(String name) {
         return (name.equals("pos_embed") || name.startsWith("patch_embed.") || name.startsWith("blocks."))
                 && !name.contains(".rel_pos_");
